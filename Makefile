@@ -1,0 +1,38 @@
+# Two commands on a fresh clone: `make demo` and `make test`. Both create .venv when missing.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.requirements-installed
+export DBT_PROFILES_DIR := $(CURDIR)
+export PYTHONPATH := $(CURDIR)/scripts
+
+.PHONY: venv demo test lint generate check clean
+
+$(STAMP): requirements.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+# Generate the demo store, build every segment, print their sizes.
+demo: venv
+	scripts/seg demo
+	scripts/seg generate
+	$(BIN)/dbt build --quiet
+	scripts/seg list
+
+test: venv
+	$(BIN)/python -m pytest -q
+
+lint: venv
+	$(BIN)/ruff check scripts tests
+	$(BIN)/ruff format --check scripts tests
+	scripts/seg generate --check
+
+generate: venv
+	scripts/seg generate
+
+clean:
+	rm -rf target logs warehouse/*.duckdb warehouse/*.wal

@@ -1,0 +1,61 @@
+{#- Dialect-specific functions. Each has a default that DuckDB runs and a spark__ variant where
+    Spark differs, so the same definitions compile for both. -#}
+
+{% macro segments_json_text(column, path) -%}
+    {{ return(adapter.dispatch('segments_json_text', 'segments')(column, path)) }}
+{%- endmacro %}
+{% macro default__segments_json_text(column, path) -%}
+    json_extract_string({{ column }}, '$.{{ path }}')
+{%- endmacro %}
+{% macro spark__segments_json_text(column, path) -%}
+    get_json_object({{ column }}, '$.{{ path }}')
+{%- endmacro %}
+
+{% macro segments_try_cast(expression, sql_type) -%}
+    {{ return(adapter.dispatch('segments_try_cast', 'segments')(expression, sql_type)) }}
+{%- endmacro %}
+{% macro default__segments_try_cast(expression, sql_type) -%}
+    try_cast({{ expression }} as {{ sql_type }})
+{%- endmacro %}
+
+{% macro segments_regex_matches(expression, pattern_sql) -%}
+    {{ return(adapter.dispatch('segments_regex_matches', 'segments')(expression, pattern_sql)) }}
+{%- endmacro %}
+{% macro default__segments_regex_matches(expression, pattern_sql) -%}
+    regexp_matches({{ expression }}, {{ pattern_sql }})
+{%- endmacro %}
+{% macro spark__segments_regex_matches(expression, pattern_sql) -%}
+    ({{ expression }} rlike {{ pattern_sql }})
+{%- endmacro %}
+
+{% macro segments_add_seconds(timestamp_sql, seconds) -%}
+    {{ return(adapter.dispatch('segments_add_seconds', 'segments')(timestamp_sql, seconds)) }}
+{%- endmacro %}
+{% macro default__segments_add_seconds(timestamp_sql, seconds) -%}
+    ({{ timestamp_sql }} + interval '{{ seconds | int }} seconds')
+{%- endmacro %}
+
+{% macro segments_date_trunc(period, timestamp_sql) -%}
+    {{ return(adapter.dispatch('segments_date_trunc', 'segments')(period, timestamp_sql)) }}
+{%- endmacro %}
+{% macro default__segments_date_trunc(period, timestamp_sql) -%}
+    cast(date_trunc('{{ period }}', {{ timestamp_sql }}) as date)
+{%- endmacro %}
+
+{#- ISO day of week: 1 = Monday .. 7 = Sunday. -#}
+{% macro segments_iso_dow(timestamp_sql) -%}
+    {{ return(adapter.dispatch('segments_iso_dow', 'segments')(timestamp_sql)) }}
+{%- endmacro %}
+{% macro default__segments_iso_dow(timestamp_sql) -%}
+    isodow({{ timestamp_sql }})
+{%- endmacro %}
+{% macro spark__segments_iso_dow(timestamp_sql) -%}
+    (((dayofweek({{ timestamp_sql }}) + 5) % 7) + 1)
+{%- endmacro %}
+
+{% macro segments_hour(timestamp_sql) -%}
+    {{ return(adapter.dispatch('segments_hour', 'segments')(timestamp_sql)) }}
+{%- endmacro %}
+{% macro default__segments_hour(timestamp_sql) -%}
+    hour({{ timestamp_sql }})
+{%- endmacro %}

@@ -1,0 +1,162 @@
+{#- Event matching and the shared grouped scan: every event condition of every segment is one
+    conditional aggregate in a single pass over the events (int_event_conditions__aggregated). -#}
+
+{#- The columns of a relation as {name: data_type} (empty while dbt parses). -#}
+{% macro _segments_columns(relation) -%}
+    {%- set columns = {} -%}
+    {%- if execute -%}
+        {%- for column in adapter.get_columns_in_relation(relation) -%}
+            {%- do columns.update({column.name: column.dtype | lower}) -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {{ return(columns) }}
+{%- endmacro %}
+
+{#- SQL for an event property: a virtual property, a typed column, or a path in `properties`. -#}
+{% macro _segments_event_property(name, family, event_columns) -%}
+    {%- set ts = 'event.event_ts' -%}
+    {%- if name == 'event_date' -%}
+        {{ return('cast(' ~ ts ~ ' as date)') }}
+    {%- elif name == 'event_week' -%}
+        {{ return(segments_date_trunc('week', ts)) }}
+    {%- elif name == 'event_month' -%}
+        {{ return(segments_date_trunc('month', ts)) }}
+    {%- elif name == 'event_hour' -%}
+        {{ return(segments_hour(ts)) }}
+    {%- elif name == 'event_dow' -%}
+        {{ return(segments_iso_dow(ts)) }}
+    {%- elif name == 'session' -%}
+        {{ return('event.session_id') }}
+    {%- elif name in event_columns -%}
+        {{ return('event.' ~ adapter.quote(name)) }}
+    {%- endif -%}
+    {%- set text = segments_json_text('event.properties', name) -%}
+    {%- if family == 'number' -%}
+        {{ return(segments_try_cast(text, 'double')) }}
+    {%- elif family == 'boolean' -%}
+        {{ return(segments_try_cast(text, 'boolean')) }}
+    {%- elif family in ('date', 'timestamp') -%}
+        {{ return(segments_try_cast(text, family)) }}
+    {%- endif -%}
+    {{ return(text) }}
+{%- endmacro %}
+
+{% macro _segments_where(node, event_columns) -%}
+    {%- if node.kind in ('all', 'any') -%}
+        {%- set parts = [] -%}
+        {%- for child in node.children -%}{%- do parts.append(_segments_where(child, event_columns)) -%}{%- endfor -%}
+        ({{ parts | join(' and ' if node.kind == 'all' else ' or ') }})
+    {%- elif node.kind == 'not' -%}
+        (not {{ _segments_where(node.child, event_columns) }})
+    {%- elif node.kind == 'property' -%}
+        {%- set family = node.family -%}
+        {%- set attribute_sql = _segments_attribute_reference -%}
+        {%- set first = node.value[0] if node.value is sequence and node.value is not string and node.value is not mapping else node.value -%}
+        {%- if first is mapping and 'attribute' in first and node.property not in event_columns -%}
+            {#- JSON text compared with a profile column: read both as text. -#}
+            {%- set attribute_sql = _segments_attribute_reference_as_text -%}
+        {%- endif -%}
+        {{ _segments_predicate(_segments_event_property(node.property, family, event_columns), node, attribute_sql) }}
+    {%- else -%}
+        {{ exceptions.raise_compiler_error("_segments_where: unknown node kind '" ~ node.kind ~ "'") }}
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro _segments_attribute_reference(column) -%}
+    profile.{{ adapter.quote(column) }}
+{%- endmacro %}
+
+{% macro _segments_attribute_reference_as_text(column) -%}
+    cast(profile.{{ adapter.quote(column) }} as varchar)
+{%- endmacro %}
+
+{#- Does this event match the matcher (types and where)? -#}
+{% macro _segments_event_match(matcher, event_columns) -%}
+    {%- set parts = [] -%}
+    {%- if matcher.event_types is not none -%}
+        {%- set types = [] -%}
+        {%- for event_type in matcher.event_types -%}{%- do types.append(segments_string_literal(event_type)) -%}{%- endfor -%}
+        {%- do parts.append('event.event_type in (' ~ types | join(', ') ~ ')') -%}
+    {%- endif -%}
+    {%- if matcher.where is not none -%}
+        {%- do parts.append(_segments_where(matcher.where, event_columns)) -%}
+    {%- endif -%}
+    ({{ parts | join(' and ') if parts else 'true' }})
+{%- endmacro %}
+
+{% macro _segments_uses_attributes(node) -%}
+    {%- if node is mapping -%}
+        {%- if 'attribute' in node and node | length == 1 -%}{{ return(true) }}{%- endif -%}
+        {%- for value in node.values() -%}
+            {%- if _segments_uses_attributes(value) -%}{{ return(true) }}{%- endif -%}
+        {%- endfor -%}
+    {%- elif node is sequence and node is not string -%}
+        {%- for value in node -%}
+            {%- if _segments_uses_attributes(value) -%}{{ return(true) }}{%- endif -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {{ return(false) }}
+{%- endmacro %}
+
+{#- The metric of one event condition as a conditional aggregate. -#}
+{% macro _segments_event_aggregate(condition, event_columns) -%}
+    {%- set matched = _segments_event_match(condition, event_columns) -%}
+    {%- if condition.window is not none -%}
+        {%- set matched = matched ~ ' and ' ~ _segments_window_predicate(condition.window, 'event.event_ts') -%}
+    {%- endif -%}
+    {%- set function = condition.function -%}
+    {%- if function == 'count' -%}
+        count(case when {{ matched }} then 1 end)
+    {%- else -%}
+        {%- set of_sql = _segments_event_property(condition.of, condition.of_family, event_columns) -%}
+        {%- if function == 'count_distinct' -%}
+            count(distinct case when {{ matched }} then {{ of_sql }} end)
+        {%- else -%}
+            {{ function }}(case when {{ matched }} then {{ of_sql }} end)
+        {%- endif -%}
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro aggregate_event_conditions(conditions) -%}
+    {{ return(adapter.dispatch('aggregate_event_conditions', 'segments')(conditions)) }}
+{%- endmacro %}
+
+{% macro default__aggregate_event_conditions(conditions) -%}
+{%- set events_relation = ref('stg_raw__events') -%}
+{%- set event_columns = _segments_columns(events_relation) -%}
+{%- set needs_profiles = _segments_uses_attributes(conditions) -%}
+with events as (
+    select * from {{ events_relation }}
+    where event_ts <= {{ segments_as_of_sql() }}
+),
+{%- if needs_profiles %}
+profiles as (
+    select * from {{ ref('int_profiles__deduplicated') }}
+),
+{%- endif %}
+aggregated as (
+    select
+        event.profile_id,
+        {%- for condition in conditions %}
+        {{ _segments_event_aggregate(condition, event_columns) }} as {{ condition.id }},
+        {%- endfor %}
+        count(*) as events_until_as_of
+    from events as event
+    {%- if needs_profiles %}
+    left join profiles as profile on profile.profile_id = event.profile_id
+    {%- endif %}
+    group by event.profile_id
+)
+select * from aggregated
+{%- endmacro %}
+
+{#- `alias."a", alias."b"` for the given columns, or `alias.*` while dbt parses. -#}
+{% macro _segments_select_list(alias, columns) -%}
+    {%- if not columns -%}
+        {{ alias }}.*
+    {%- else -%}
+        {%- set quoted = [] -%}
+        {%- for name in columns -%}{%- do quoted.append(alias ~ '.' ~ adapter.quote(name)) -%}{%- endfor -%}
+        {{ quoted | join(', ') }}
+    {%- endif -%}
+{%- endmacro %}

@@ -1,0 +1,78 @@
+{#- The registry of segments: their definitions (for the catalog) and their members unioned. -#}
+
+{% macro segments_array_literal(items) -%}
+    {{ return(adapter.dispatch('segments_array_literal', 'segments')(items)) }}
+{%- endmacro %}
+{% macro default__segments_array_literal(items) -%}
+    {%- set quoted = [] -%}
+    {%- for item in items -%}{%- do quoted.append(segments_string_literal(item)) -%}{%- endfor -%}
+    cast([{{ quoted | join(', ') }}] as varchar[])
+{%- endmacro %}
+{% macro spark__segments_array_literal(items) -%}
+    {%- set quoted = [] -%}
+    {%- for item in items -%}{%- do quoted.append(segments_string_literal(item)) -%}{%- endfor -%}
+    cast(array({{ quoted | join(', ') }}) as array<string>)
+{%- endmacro %}
+
+{% macro segment_definitions(definitions) -%}
+    {{ return(adapter.dispatch('segment_definitions', 'segments')(definitions)) }}
+{%- endmacro %}
+
+{% macro default__segment_definitions(definitions) -%}
+with definitions as (
+    {%- for row in definitions %}
+    select
+        {{ segments_string_literal(row.segment) }} as segment,
+        {{ segments_string_literal(row.description) }} as description,
+        {{ segments_literal(row.owner) }} as owner,
+        {{ segments_array_literal(row.tags) }} as tags,
+        {{ segments_string_literal(row.definition) }} as definition,
+        {{ segments_string_literal(row.definition_hash) }} as definition_hash,
+        {{ segments_array_literal(row.depends_on) }} as depends_on,
+        {{ segments_string_literal(row.source_file) }} as source_file
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
+    {%- else %}
+    select
+        cast(null as varchar) as segment,
+        cast(null as varchar) as description,
+        cast(null as varchar) as owner,
+        {{ segments_array_literal([]) }} as tags,
+        cast(null as varchar) as definition,
+        cast(null as varchar) as definition_hash,
+        {{ segments_array_literal([]) }} as depends_on,
+        cast(null as varchar) as source_file
+    where 1 = 0
+    {%- endfor %}
+)
+select * from definitions
+{%- endmacro %}
+
+{% macro union_segment_members(segment_names) -%}
+    {{ return(adapter.dispatch('union_segment_members', 'segments')(segment_names)) }}
+{%- endmacro %}
+
+{% macro default__union_segment_members(segment_names) -%}
+with members as (
+    {%- for name in segment_names %}
+    select
+        {{ segments_string_literal(name) }} as segment,
+        profile_id,
+        qualified_at,
+        evaluated_at
+    from {{ ref(name) }}
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
+    {%- else %}
+    select
+        cast(null as varchar) as segment,
+        cast(null as varchar) as profile_id,
+        cast(null as timestamp) as qualified_at,
+        cast(null as timestamp) as evaluated_at
+    where 1 = 0
+    {%- endfor %}
+)
+select * from members
+{%- endmacro %}

@@ -1,0 +1,1 @@
+"""segkit: the Python side of the segmentation engine (compiler, loader, demo store, CLI)."""

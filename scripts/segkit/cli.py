@@ -1,0 +1,135 @@
+"""``scripts/seg``: validate and generate segment definitions, load data, make the demo store.
+
+Exit codes: 0 ok, 1 findings or errors, 2 usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .generate import drift, render, write
+from .language.resolve import Project, load_project
+from .warehouse import read_schema, warehouse_path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+def _load(root: Path, paths: list[str] | None = None) -> Project:
+    files = None
+    if paths:
+        files = []
+        for p in paths:
+            path = Path(p)
+            if path.is_dir():
+                files.extend(sorted(q for q in path.rglob("*") if q.suffix in (".yml", ".yaml")))
+            else:
+                files.append(path)
+    schema = read_schema(warehouse_path(root))
+    return load_project(root, files, schema)
+
+
+def _report(project: Project, as_json: bool) -> int:
+    if as_json:
+        print(
+            json.dumps(
+                {
+                    "ok": not project.errors,
+                    "segments": sorted(project.segments),
+                    "warehouse_checked": project.schema is not None,
+                    "diagnostics": [d.as_json() for d in project.diagnostics],
+                },
+                indent=2,
+            )
+        )
+    else:
+        for diagnostic in project.diagnostics:
+            print(diagnostic, file=sys.stderr if diagnostic.severity == "error" else sys.stdout)
+        if project.schema is None:
+            print(
+                "note: no warehouse with raw.events yet: columns, properties and event types "
+                "were not checked",
+                file=sys.stderr,
+            )
+    return 1 if project.errors else 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    project = _load(args.project_dir, args.paths)
+    status = _report(project, args.json)
+    if not args.json and status == 0:
+        print(f"{len(project.segments)} segment definitions are valid")
+    return status
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    project = _load(args.project_dir)
+    if project.errors:
+        _report(project, False)
+        print("nothing generated: fix the errors above first", file=sys.stderr)
+        return 1
+    for warning in project.warnings:
+        print(warning)
+    generated = render(project)
+    if args.check:
+        changes = drift(args.project_dir, generated)
+        for label, paths in (
+            ("stale", changes.stale),
+            ("missing", changes.missing),
+            ("orphaned", changes.orphaned),
+        ):
+            for path in paths:
+                print(f"{path}: {label}", file=sys.stderr)
+        if not changes.clean:
+            print("generated models are out of date: run scripts/seg generate", file=sys.stderr)
+            return 1
+        print(f"generated models are current ({len(project.segments)} segments)")
+        return 0
+    changes = write(args.project_dir, generated)
+    touched = len(changes.stale) + len(changes.missing) + len(changes.orphaned)
+    print(f"generated {len(project.segments)} segment models ({touched} files changed)")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="seg", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--project-dir",
+        type=Path,
+        default=PROJECT_ROOT,
+        help="the dbt project root (default: this checkout)",
+    )
+    verbs = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
+
+    validate = verbs.add_parser("validate", help="check definitions; print every error")
+    validate.add_argument("paths", nargs="*", help="files or folders (default: segments/)")
+    validate.add_argument("--json", action="store_true", help="machine-readable output")
+    validate.set_defaults(func=cmd_validate)
+
+    generate = verbs.add_parser("generate", help="write the thin dbt models for every definition")
+    generate.add_argument(
+        "--check",
+        action="store_true",
+        help="change nothing; exit 1 when a generated file is stale or missing",
+    )
+    generate.set_defaults(func=cmd_generate)
+
+    from . import demo_store, ingest  # the data verbs live beside their code
+
+    ingest.add_parser(verbs)
+    demo_store.add_parser(verbs)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    args.project_dir = args.project_dir.resolve()
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,267 @@
+"""Project-wide passes over the parsed definitions.
+
+1. names are unique; 2. ``in_segment`` references exist and form no cycle; 3. columns,
+properties and types exist in the event store (when there is one); 4. event types were seen.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..warehouse import WarehouseSchema
+from . import nodes as n
+from .errors import Diagnostic, Diagnostics, closest
+from .parse import parse_file
+from .sqlcheck import check_sql
+from .vocabulary import STRING_OPERATORS, VIRTUAL_PROPERTIES
+
+SEGMENT_SUFFIXES = (".yml", ".yaml")
+
+
+@dataclass
+class Project:
+    """Every definition that validated, and every finding (errors and warnings)."""
+
+    root: Path
+    segments: dict[str, n.SegmentDefinition] = field(default_factory=dict)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    schema: WarehouseSchema | None = None
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity == "warning"]
+
+
+def segment_files(root: Path, segments_dir: str = "segments") -> list[Path]:
+    base = root / segments_dir
+    return sorted(p for p in base.rglob("*") if p.suffix in SEGMENT_SUFFIXES and p.is_file())
+
+
+def load_project(
+    root: Path, files: list[Path] | None = None, schema: WarehouseSchema | None = None
+) -> Project:
+    """Parse and check every segment file under ``root/segments`` (or the given files)."""
+    project = Project(root=root, schema=schema)
+    all_files = segment_files(root)
+    chosen = files if files is not None else all_files
+    file_names = {p.stem for p in all_files} | {p.stem for p in chosen}
+    seen: dict[str, str] = {}
+    for path in chosen:
+        display = _display(path, root)
+        definition, diagnostics = parse_file(path, display)
+        project.diagnostics.extend(diagnostics.items)
+        if definition is None:
+            continue
+        if definition.name in seen:
+            diagnostics = Diagnostics(display)
+            diagnostics.error(
+                definition.line,
+                "segment",
+                f"segment '{definition.name}' is already defined in {seen[definition.name]}",
+            )
+            project.diagnostics.extend(diagnostics.items)
+            continue
+        seen[definition.name] = display
+        project.segments[definition.name] = definition
+    if files is not None:
+        _load_referenced(project, all_files, root)
+    _check_references(project, file_names)
+    if schema is not None:
+        for definition in project.segments.values():
+            project.diagnostics.extend(check_against_schema(definition, schema).items)
+    return project
+
+
+def _display(path: Path, root: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(root.resolve()))
+    except ValueError:
+        return str(path)
+
+
+def _load_referenced(project: Project, all_files: list[Path], root: Path) -> None:
+    """When checking a few files, also load the segments they reference (quietly)."""
+    by_name = {p.stem: p for p in all_files}
+    pending = [r for d in project.segments.values() for r in d.referenced_segments()]
+    while pending:
+        name = pending.pop()
+        if name in project.segments or name not in by_name:
+            continue
+        definition, _ = parse_file(by_name[name], _display(by_name[name], root))
+        if definition is not None:
+            project.segments[name] = definition
+            pending.extend(definition.referenced_segments())
+
+
+def _check_references(project: Project, file_names: set[str]) -> None:
+    known = set(project.segments) | file_names
+    for definition in project.segments.values():
+        diagnostics = Diagnostics(definition.file)
+        for node in n.walk(definition.condition):
+            if isinstance(node, n.InSegment) and node.segment not in known:
+                diagnostics.error(
+                    node.line,
+                    "in_segment",
+                    f"unknown segment '{node.segment}'",
+                    closest(node.segment, sorted(known)),
+                )
+            elif isinstance(node, n.InSegment) and node.segment == definition.name:
+                diagnostics.error(
+                    node.line, "in_segment", f"segment '{definition.name}' refers to itself"
+                )
+        project.diagnostics.extend(diagnostics.items)
+    for cycle in _cycles(project):
+        definition = project.segments[cycle[0]]
+        line = next(
+            node.line
+            for node in n.walk(definition.condition)
+            if isinstance(node, n.InSegment) and node.segment == cycle[1]
+        )
+        project.diagnostics.append(
+            Diagnostic(
+                definition.file,
+                line,
+                "in_segment",
+                "segments refer to each other in a cycle: " + " -> ".join(cycle),
+            )
+        )
+
+
+def _cycles(project: Project) -> list[list[str]]:
+    """Each cycle of in_segment references once, as a path that starts and ends on one name."""
+    graph = {
+        name: [r for r in d.referenced_segments() if r in project.segments and r != name]
+        for name, d in project.segments.items()
+    }
+    cycles: list[list[str]] = []
+    state: dict[str, int] = {}
+    stack: list[str] = []
+
+    def visit(name: str) -> None:
+        state[name] = 1
+        stack.append(name)
+        for ref in graph[name]:
+            if state.get(ref) == 1:
+                cycles.append([*stack[stack.index(ref) :], ref])
+            elif ref not in state:
+                visit(ref)
+        stack.pop()
+        state[name] = 2
+
+    for name in sorted(graph):
+        if name not in state:
+            visit(name)
+    return cycles
+
+
+# ------------------------------------------------------------------ schema pass
+
+
+def _type_problem(family: str, predicate: n.Predicate, subject: str) -> str | None:
+    """Whether an operator and its value fit a column of the given type family."""
+    op, value = predicate.op, predicate.value
+    values = value if isinstance(value, tuple) else (value,)
+    if op == "exists":
+        return None
+    if op == "during":
+        if family not in ("date", "timestamp", "json"):
+            return f"'during' needs a date or timestamp, but {subject} is {family}"
+        return None
+    if op in STRING_OPERATORS and family not in ("string", "json"):
+        return f"'{op}' works on text, but {subject} is {family}"
+    if isinstance(value, n.AttributeRef):
+        return None
+    numbers = [v for v in values if isinstance(v, int | float) and not isinstance(v, bool)]
+    if family == "number" and len(numbers) != len(values):
+        return f"{subject} is a number: compare it with numbers"
+    if family == "string" and numbers:
+        return f"{subject} is text: write the value in quotes ('{numbers[0]}')"
+    if family == "boolean" and not all(isinstance(v, bool) for v in values):
+        return f"{subject} is true/false: compare it with true or false"
+    return None
+
+
+def check_against_schema(definition: n.SegmentDefinition, schema: WarehouseSchema) -> Diagnostics:
+    d = Diagnostics(definition.file)
+    properties = schema.event_properties
+    for node in n.walk(definition.condition):
+        if isinstance(node, n.AttributeCondition):
+            family = schema.profile_columns.get(node.column)
+            if family is None:
+                d.error(
+                    node.line,
+                    node.column,
+                    f"unknown profile column '{node.column}'",
+                    closest(node.column, schema.profile_columns),
+                )
+            elif node.predicate is not None:
+                problem = _type_problem(family, node.predicate, f"attribute '{node.column}'")
+                if problem:
+                    d.error(node.line, node.predicate.op, problem)
+        elif isinstance(node, n.PropertyCondition):
+            _check_property(d, node.line, node.property, properties, schema)
+            assert node.predicate is not None
+            family = _property_family(node.property, properties)
+            if family is not None:
+                problem = _type_problem(family, node.predicate, f"property '{node.property}'")
+                if problem:
+                    d.error(node.line, node.predicate.op, problem)
+            if isinstance(node.predicate.value, n.AttributeRef):
+                column = node.predicate.value.column
+                if column not in schema.profile_columns:
+                    d.error(
+                        node.line,
+                        "attribute",
+                        f"unknown profile column '{column}'",
+                        closest(column, schema.profile_columns),
+                    )
+        elif isinstance(node, n.EventCondition):
+            assert node.matcher is not None and node.metric is not None
+            _check_event_types(d, node.line, node.matcher, schema)
+            if node.metric.of is not None:
+                _check_property(d, node.line, node.metric.of, properties, schema)
+        elif isinstance(node, n.SequenceCondition):
+            for step in (*node.steps, *([node.then_not] if node.then_not else [])):
+                _check_event_types(d, step.line or node.line, step.matcher, schema)
+        elif isinstance(node, n.SqlCondition):
+            for message, suggestion in check_sql(node.source, schema.profile_columns).problems:
+                d.error(node.line, "sql", message, suggestion)
+    return d
+
+
+def _property_family(name: str, properties: dict[str, str]) -> str | None:
+    if name in VIRTUAL_PROPERTIES:
+        return VIRTUAL_PROPERTIES[name]
+    return properties.get(name)
+
+
+def _check_property(
+    d: Diagnostics, line: int, name: str, properties: dict[str, str], schema: WarehouseSchema
+) -> None:
+    if name == "session" and "session_id" not in schema.event_columns:
+        d.error(line, name, "the 'session' property needs a session_id column in raw.events")
+    elif name not in properties and name not in VIRTUAL_PROPERTIES:
+        d.error(
+            line,
+            name,
+            f"unknown event property '{name}'",
+            closest(name, [*properties, *VIRTUAL_PROPERTIES]),
+        )
+
+
+def _check_event_types(
+    d: Diagnostics, line: int, matcher: n.EventMatcher, schema: WarehouseSchema
+) -> None:
+    for event_type in matcher.event_types or ():
+        if event_type not in schema.event_types:
+            d.warning(
+                line,
+                event_type,
+                f"event type '{event_type}' was never seen in raw.events",
+                closest(event_type, schema.event_types),
+            )

@@ -1,0 +1,58 @@
+"""The fixed vocabulary of the language: key names users, docs and tests write."""
+
+from __future__ import annotations
+
+import re
+
+NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+
+SEGMENT_KEYS = ("segment", "description", "owner", "tags", "condition")
+NODE_KINDS = (
+    "all",
+    "any",
+    "not",
+    "attribute",
+    "event",
+    "sequence",
+    "in_segment",
+    "propensity",
+    "sql",
+)
+
+COMPARISON_OPERATORS = ("equals", "not_equals", "gt", "gte", "lt", "lte")
+STRING_OPERATORS = ("contains", "not_contains", "starts_with", "ends_with", "matches")
+LIST_OPERATORS = ("in", "not_in")
+OPERATORS = (
+    *COMPARISON_OPERATORS,
+    *LIST_OPERATORS,
+    "between",
+    *STRING_OPERATORS,
+    "exists",
+    "during",
+)
+# Operators that accept ignore_case: true (they compare text).
+CASE_OPERATORS = ("equals", "not_equals", *LIST_OPERATORS, *STRING_OPERATORS)
+# Operators whose value may be {attribute: column} inside an event `where`.
+ATTRIBUTE_VALUE_OPERATORS = COMPARISON_OPERATORS
+
+METRICS = ("count", "sum", "avg", "min", "max", "count_distinct")
+NUMERIC_METRICS = ("count", "sum", "avg", "count_distinct")
+NUMERIC_METRIC_OPERATORS = (*COMPARISON_OPERATORS, *LIST_OPERATORS, "between")
+
+EVENT_KEYS = ("event", "where", "during", *METRICS)
+SEQUENCE_KEYS = ("steps", "during", "then_not")
+STEP_KEYS = ("event", "where", "within")
+
+WINDOW_KEYS = ("last", "before", "from", "to", "since", "until", "this", "previous", "next")
+
+# Virtual event properties, computed from event_ts / session_id.
+CALENDAR_PERIODS_HINT = "day, week, month, quarter, year"
+
+VIRTUAL_PROPERTIES = {
+    "event_date": "date",
+    "event_week": "date",
+    "event_month": "date",
+    "event_hour": "number",
+    "event_dow": "number",
+    "session": "string",
+}
