@@ -93,6 +93,58 @@ def cmd_generate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _table(headers: list[str], rows: list[list[str]]) -> str:
+    """A plain text table (right-aligned numbers)."""
+    widths = [
+        max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)
+    ]
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(
+            c.rjust(w) if c.replace(",", "").isdigit() else c.ljust(w)
+            for c, w in zip(cells, widths, strict=True)
+        ).rstrip()
+
+    return "\n".join([line(headers), line(["-" * w for w in widths]), *(line(r) for r in rows)])
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    import duckdb
+
+    database = warehouse_path(args.project_dir)
+    if not database.exists():
+        print(
+            f"seg list: no warehouse at {database}: run make demo or dbt build first",
+            file=sys.stderr,
+        )
+        return 1
+    con = duckdb.connect(str(database), read_only=True)
+    try:
+        rows = con.execute(
+            "select segment, description, owner, tags, size, evaluated_at "
+            "from segmentation.segment_catalog order by segment"
+        ).fetchall()
+    except duckdb.Error:
+        print(
+            "seg list: segmentation.segment_catalog is not built yet: run dbt build",
+            file=sys.stderr,
+        )
+        return 1
+    finally:
+        con.close()
+    if args.tag:
+        rows = [r for r in rows if args.tag in (r[3] or [])]
+    if args.json:
+        keys = ["segment", "description", "owner", "tags", "size", "evaluated_at"]
+        print(json.dumps([dict(zip(keys, r, strict=True)) for r in rows], default=str, indent=2))
+        return 0
+    table = [
+        [r[0], f"{r[4]:,}", r[2] or "", ", ".join(r[3] or []), str(r[5])[:19], r[1]] for r in rows
+    ]
+    print(_table(["segment", "size", "owner", "tags", "evaluated at", "description"], table))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="seg", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -117,6 +169,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="change nothing; exit 1 when a generated file is stale or missing",
     )
     generate.set_defaults(func=cmd_generate)
+
+    listing = verbs.add_parser("list", help="every segment with its size and description")
+    listing.add_argument("--tag", help="only segments with this tag")
+    listing.add_argument("--json", action="store_true", help="machine-readable output")
+    listing.set_defaults(func=cmd_list)
 
     from . import demo_store, ingest  # the data verbs live beside their code
 
