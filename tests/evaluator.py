@@ -149,8 +149,24 @@ def holds(op: str, value: Any, arg: Any, ignore_case: bool, as_of: dt.datetime) 
     raise ValueError(f"unknown operator {op}")
 
 
-OPERATORS = ("equals", "not_equals", "gt", "gte", "lt", "lte", "in", "not_in", "between",
-             "contains", "not_contains", "starts_with", "ends_with", "matches", "exists", "during")
+OPERATORS = (
+    "equals",
+    "not_equals",
+    "gt",
+    "gte",
+    "lt",
+    "lte",
+    "in",
+    "not_in",
+    "between",
+    "contains",
+    "not_contains",
+    "starts_with",
+    "ends_with",
+    "matches",
+    "exists",
+    "during",
+)
 
 
 def predicate(node: dict[str, Any], value_of: Callable[[Any], Any], as_of: dt.datetime) -> bool:
@@ -167,10 +183,17 @@ def predicate(node: dict[str, Any], value_of: Callable[[Any], Any], as_of: dt.da
 class Store:
     """Events and profiles at one as_of, with the language's evaluation rules."""
 
-    def __init__(self, events: list[Event], profiles: dict[str, Profile], as_of: dt.datetime,
-                 typed_columns: tuple[str, ...] = ()):
+    def __init__(
+        self,
+        events: list[Event],
+        profiles: dict[str, Profile],
+        as_of: dt.datetime,
+        typed_columns: tuple[str, ...] = (),
+    ):
         self.as_of = as_of
-        self.events = sorted((e for e in events if e["event_ts"] <= as_of), key=lambda e: e["event_ts"])
+        self.events = sorted(
+            (e for e in events if e["event_ts"] <= as_of), key=lambda e: e["event_ts"]
+        )
         self.profiles = profiles
         self.typed_columns = typed_columns
         self.by_profile: dict[str, list[Event]] = {}
@@ -195,7 +218,11 @@ class Store:
             value = virtual[name]()
             if isinstance(like, dt.date) and isinstance(value, dt.datetime):
                 return value
-            return _normalise(value, like) if like is not None and not isinstance(value, dt.datetime) else value
+            return (
+                _normalise(value, like)
+                if like is not None and not isinstance(value, dt.datetime)
+                else value
+            )
         if name in self.typed_columns:
             return event.get(name)
         value: Any = event.get("properties") or {}
@@ -225,12 +252,15 @@ class Store:
             return holds(op, mine, other, False, self.as_of) if other is not None else False
         return predicate(node, lambda like: self.property(event, name, like), self.as_of)
 
-    def matching(self, profile_id: str, matcher: dict[str, Any], window: dict[str, Any] | None) -> list[Event]:
+    def matching(
+        self, profile_id: str, matcher: dict[str, Any], window: dict[str, Any] | None
+    ) -> list[Event]:
         types = matcher["event"]
         types = None if types == "*" else ([types] if isinstance(types, str) else types)
         profile = self.profiles.get(profile_id, {})
         return [
-            e for e in self.by_profile.get(profile_id, [])
+            e
+            for e in self.by_profile.get(profile_id, [])
             if (types is None or e["event_type"] in types)
             and in_window(window, e["event_ts"], self.as_of)
             and self.where(matcher.get("where"), e, profile)
@@ -277,7 +307,8 @@ class Store:
             else:
                 assert ends is not None
                 ends = [
-                    t for t in candidates
+                    t
+                    for t in candidates
                     if any(p < t and (within is None or t - p <= within) for p in ends)
                 ]
             if not ends:

@@ -27,8 +27,12 @@ DBT = Path(sys.executable).parent / "dbt"
 COPIED = ("dbt_project.yml", "profiles.yml", "macros", "models", "data-tests")
 
 EVENT_COLUMNS = {
-    "event_id": "varchar", "profile_id": "varchar", "event_type": "varchar",
-    "event_ts": "timestamp", "properties": "json", "session_id": "varchar",
+    "event_id": "varchar",
+    "profile_id": "varchar",
+    "event_type": "varchar",
+    "event_ts": "timestamp",
+    "properties": "json",
+    "session_id": "varchar",
     "loaded_at": "timestamp",
 }
 
@@ -95,7 +99,11 @@ class TempProject:
     # ------------------------------------------------------------ segments
 
     def write_segment(self, name: str, definition: str | dict[str, Any]) -> Path:
-        text = definition if isinstance(definition, str) else yaml.safe_dump(definition, sort_keys=False)
+        text = (
+            definition
+            if isinstance(definition, str)
+            else yaml.safe_dump(definition, sort_keys=False)
+        )
         path = self.root / "segments" / f"{name}.yml"
         path.write_text(text, encoding="utf-8")
         return path
@@ -116,28 +124,41 @@ class TempProject:
 
     # ------------------------------------------------------------ dbt
 
-    def dbt(self, *args: str, as_of: str | None = None, check: bool = True,
-            extra_vars: dict[str, Any] | None = None) -> subprocess.CompletedProcess[str]:
-        env = {**os.environ, "SEGMENTS_DUCKDB_PATH": str(self.database),
-               "DBT_PROFILES_DIR": str(self.root), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    def dbt(
+        self,
+        *args: str,
+        as_of: str | None = None,
+        check: bool = True,
+        extra_vars: dict[str, Any] | None = None,
+    ) -> subprocess.CompletedProcess[str]:
+        env = {
+            **os.environ,
+            "SEGMENTS_DUCKDB_PATH": str(self.database),
+            "DBT_PROFILES_DIR": str(self.root),
+            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        }
         command = [str(DBT), *args, "--project-dir", str(self.root)]
         variables = {**(extra_vars or {})}
         if as_of is not None:
             variables["as_of"] = as_of
         if variables:
             command += ["--vars", json.dumps(variables)]
-        result = subprocess.run(command, cwd=self.root, env=env, capture_output=True, text=True,
-                                timeout=900)
+        result = subprocess.run(
+            command, cwd=self.root, env=env, capture_output=True, text=True, timeout=900
+        )
         if check and result.returncode != 0:
-            raise DbtFailed(f"dbt {' '.join(args)} failed:\n{result.stdout[-6000:]}\n{result.stderr[-3000:]}")
+            raise DbtFailed(
+                f"dbt {' '.join(args)} failed:\n{result.stdout[-6000:]}\n{result.stderr[-3000:]}"
+            )
         return result
 
     def build(self, as_of: str, *, tests: bool = True) -> subprocess.CompletedProcess[str]:
         return self.dbt("build" if tests else "run", as_of=as_of)
 
 
-def _create_and_fill(con: duckdb.DuckDBPyConnection, table: str, types: dict[str, str],
-                     rows: list[dict[str, Any]]) -> None:
+def _create_and_fill(
+    con: duckdb.DuckDBPyConnection, table: str, types: dict[str, str], rows: list[dict[str, Any]]
+) -> None:
     columns = ", ".join(f'"{name}" {sql_type}' for name, sql_type in types.items())
     con.execute(f"create table {table} ({columns})")
     if not rows:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import pytest
+
 from fixture_store import AS_OF_TEXT, EVENT_TYPES, EVENTS, HOSTILE, PROFILE_TYPES, PROFILES
 from harness import TempProject
 
 SEGMENTS: dict[str, tuple[str, set[str]]] = {
-    "running_shoes_searchers": ("""
+    "running_shoes_searchers": (
+        """
 segment: running_shoes_searchers
 description: Searched for running shoes in the last 30 days, no purchase since.
 condition:
@@ -18,51 +20,75 @@ condition:
         where: {property: term, contains: running shoes, ignore_case: true}
     then_not:
       event: purchase
-""", {"alice"}),
-    "iberian_or_mexican": ("""
+""",
+        {"alice"},
+    ),
+    "iberian_or_mexican": (
+        """
 segment: iberian_or_mexican
 description: Lives in Spain or Mexico.
 condition: {attribute: country, in: [ES, MX]}
-""", {"alice", "bob", "dave"}),
-    "not_gold": ("""
+""",
+        {"alice", "bob", "dave"},
+    ),
+    "not_gold": (
+        """
 segment: not_gold
 description: Not gold (profiles without a tier, or without a profile row, count as not gold).
 condition:
   not: {attribute: loyalty_tier, equals: gold}
-""", {"bob", "carol", "dave", "erin", "frank"}),
-    "big_spenders_90d": ("""
+""",
+        {"bob", "carol", "dave", "erin", "frank"},
+    ),
+    "big_spenders_90d": (
+        """
 segment: big_spenders_90d
 description: Spent 300 or more in the last 90 days.
 condition:
   event: purchase
   during: {last: 90d}
   sum: {of: revenue, gte: 300}
-""", {"alice"}),
-    "active_last_hour": ("""
+""",
+        {"alice"},
+    ),
+    "active_last_hour": (
+        """
 segment: active_last_hour
 description: Any event in the last hour (an event exactly at as_of counts, one after never).
 condition: {event: "*", during: {last: 1h}}
-""", {"erin"}),
-    "never_active": ("""
+""",
+        {"erin"},
+    ),
+    "never_active": (
+        """
 segment: never_active
 description: No event at all.
 condition: {event: "*", count: {equals: 0}}
-""", {"frank"}),
-    "hostile_email": ("""
+""",
+        {"frank"},
+    ),
+    "hostile_email": (
+        """
 segment: hostile_email
 description: Matches a hostile string literally.
 condition:
   attribute: email
   equals: "O'Brien'); drop table raw.events; --"
-""", {"dave"}),
-    "bought_out_of_state": ("""
+""",
+        {"dave"},
+    ),
+    "bought_out_of_state": (
+        """
 segment: bought_out_of_state
 description: A purchase shipped to another state than the home state.
 condition:
   event: purchase
   where: {property: state, not_equals: {attribute: home_state}}
-""", {"alice", "carol"}),
-    "fast_converters": ("""
+""",
+        {"alice", "carol"},
+    ),
+    "fast_converters": (
+        """
 segment: fast_converters
 description: Added to cart, then bought within a day.
 condition:
@@ -71,28 +97,39 @@ condition:
       - event: add_to_cart
       - event: purchase
         within: 1d
-""", {"carol"}),
-    "spanish_non_big_spenders": ("""
+""",
+        {"carol"},
+    ),
+    "spanish_non_big_spenders": (
+        """
 segment: spanish_non_big_spenders
 description: In Spain or Mexico and not a big spender.
 condition:
   all:
     - in_segment: iberian_or_mexican
     - not: {in_segment: big_spenders_90d}
-""", {"bob", "dave"}),
-    "adults_by_sql": ("""
+""",
+        {"bob", "dave"},
+    ),
+    "adults_by_sql": (
+        """
 segment: adults_by_sql
 description: Adults, by the sql escape hatch.
 condition: {sql: "age >= 18 and coalesce(is_vip, false) = false"}
-""", {"carol", "frank"}),
-    "weekly_visitors": ("""
+""",
+        {"carol", "frank"},
+    ),
+    "weekly_visitors": (
+        """
 segment: weekly_visitors
 description: Page views in at least 3 distinct weeks of the last 4 weeks.
 condition:
   event: page_view
   during: {last: 4w}
   count_distinct: {of: event_week, gte: 3}
-""", {"carol"}),
+""",
+        {"carol"},
+    ),
 }
 
 
@@ -119,11 +156,15 @@ def test_segment_tables_have_the_documented_columns(built: TempProject) -> None:
     )
     assert [r[0] for r in rows] == ["profile_id", "qualified_at", "evaluated_at"]
     evaluated = built.query('select distinct evaluated_at, qualified_at from segments."not_gold"')
-    assert [(str(a), str(b)) for a, b in evaluated] == [("2024-03-15 12:00:00", "2024-03-15 12:00:00")]
+    assert [(str(a), str(b)) for a, b in evaluated] == [
+        ("2024-03-15 12:00:00", "2024-03-15 12:00:00")
+    ]
 
 
 def test_catalog_lists_every_segment_with_its_size(built: TempProject) -> None:
-    rows = built.query("select segment, size, depends_on from segmentation.segment_catalog order by 1")
+    rows = built.query(
+        "select segment, size, depends_on from segmentation.segment_catalog order by 1"
+    )
     assert {r[0]: r[1] for r in rows} == {k: len(v[1]) for k, v in SEGMENTS.items()}
     depends = {r[0]: r[2] for r in rows}
     assert depends["spanish_non_big_spenders"] == ["big_spenders_90d", "iberian_or_mexican"]

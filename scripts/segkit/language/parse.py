@@ -29,6 +29,7 @@ from .vocabulary import (
     NODE_KINDS,
     NUMERIC_METRIC_OPERATORS,
     NUMERIC_METRICS,
+    OPERATOR_SYNONYMS,
     OPERATORS,
     SEGMENT_KEYS,
     SEQUENCE_KEYS,
@@ -117,6 +118,14 @@ class FileParser:
         mapping = self._mapping(value, line, key, "a window such as {last: 30d}")
         if mapping is None:
             return None
+        if "next" in mapping and not allow_next:
+            self.d.error(
+                mapping.line_of("next"),
+                "next",
+                "'next' windows look into the future and work on date attributes only "
+                "(e.g. a renewal date); events after as_of never count",
+            )
+            return None
         allowed = WINDOW_KEYS if allow_next else tuple(k for k in WINDOW_KEYS if k != "next")
         self._unknown_keys(mapping, allowed, f"window '{key}'")
         keys = {k for k in mapping if k in allowed}
@@ -190,16 +199,18 @@ class FileParser:
     ) -> n.Predicate | None:
         """Exactly one operator (plus optional ignore_case) next to ``subject_keys``."""
         ops = [k for k in mapping if k in OPERATORS]
-        for key in mapping:
-            if key in subject_keys or key in OPERATORS or key == "ignore_case":
-                continue
+        unknown = [k for k in mapping if k not in (*subject_keys, *OPERATORS, "ignore_case")]
+        for key in unknown:
+            suggestion = OPERATOR_SYNONYMS.get(key.lower())
             self.d.error(
                 mapping.line_of(key),
                 key,
-                f"unknown operator '{key}' in {where}",
-                closest(key, (*allowed_ops, "ignore_case")),
+                f"unknown operator '{key}'",
+                suggestion if suggestion in allowed_ops else closest(key, allowed_ops),
             )
         if len(ops) != 1:
+            if not ops and unknown:
+                return None
             if not ops:
                 self.d.error(
                     mapping.line,

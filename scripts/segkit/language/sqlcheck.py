@@ -117,6 +117,34 @@ class SqlCheck:
     problems: tuple[tuple[str, str | None], ...]
 
 
+def _walk_allowed(
+    tree: exp.Expression, problems: list[tuple[str, str | None]]
+) -> list[exp.Expression]:
+    """The allowed nodes of the tree; a disallowed node is reported once, its subtree skipped."""
+    allowed: list[exp.Expression] = []
+    pending = [tree]
+    while pending:
+        node = pending.pop(0)
+        if type(node) not in _ALLOWED_NODES:
+            if isinstance(node, exp.Anonymous):
+                name = f"function {node.name}()"
+            elif isinstance(node, exp.Func):
+                name = f"function {node.sql_name().lower()}()"
+            else:
+                name = type(node).__name__.lower()
+            problems.append(
+                (
+                    f"'{name}' is not allowed in a sql condition (only simple expressions over "
+                    "profile columns: comparisons, boolean logic, arithmetic and a few functions)",
+                    None,
+                )
+            )
+            continue
+        allowed.append(node)
+        pending.extend(node.iter_expressions())
+    return allowed
+
+
 def check_sql(source: str, known_columns: Iterable[str] | None) -> SqlCheck:
     """Check a ``sql:`` condition. ``known_columns`` None skips the column check.
 
@@ -139,23 +167,7 @@ def check_sql(source: str, known_columns: Iterable[str] | None) -> SqlCheck:
     tree = parsed[0]
     known = {c.lower(): c for c in known_columns} if known_columns is not None else None
     columns: set[str] = set()
-    for node in tree.walk():
-        if type(node) not in _ALLOWED_NODES:
-            if isinstance(node, exp.Anonymous):
-                name = f"function {node.name}()"
-            elif isinstance(node, exp.Func):
-                name = f"function {node.sql_name().lower()}()"
-            else:
-                name = type(node).__name__.lower()
-            problems.append(
-                (
-                    f"'{name}' is not allowed in a sql condition (only simple "
-                    "expressions over profile columns: comparisons, boolean logic, "
-                    "arithmetic and a few functions)",
-                    None,
-                )
-            )
-            continue
+    for node in _walk_allowed(tree, problems):
         if isinstance(node, exp.Column):
             if node.table:
                 problems.append((f"use unqualified profile columns: '{node.sql()}'", node.name))
