@@ -242,7 +242,13 @@ def _load_events(con, path, mapping, present, extras) -> LoadReport:  # type: ig
     s = {c: quote(mapping.source(c)) for c in REQUIRED["events"]}
     ts = _timestamp_sql(s["event_ts"], mapping)
     props_source = mapping.source("properties")
-    props = f"cast({quote(props_source)} as json)" if props_source in present else "null::json"
+    # Readers unify the keys of all rows, so a key missing in a row reads as null: merging into
+    # an empty object drops null keys (missing and null are the same to the language).
+    props = (
+        f"json_merge_patch('{{}}'::json, cast({quote(props_source)} as json))"
+        if props_source in present
+        else "null::json"
+    )
     if mapping.extra == "properties" and extras:
         packed = ", ".join(f"{quote(c)} := {quote(c)}" for c in extras)
         props = f"json_merge_patch(coalesce({props}, '{{}}'::json), to_json(struct_pack({packed})))"
