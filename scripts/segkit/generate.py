@@ -103,14 +103,28 @@ def _definition_row(definition: n.SegmentDefinition) -> dict[str, Any]:
     }
 
 
+def _yaml_text(text: str) -> str:
+    """Text for a property file that dbt renders with Jinja: text that could be read as Jinja
+    is wrapped in a Jinja string literal, so it shows up verbatim.
+
+    >>> _yaml_text("Gold members")
+    'Gold members'
+    >>> _yaml_text("{{ ref('x') }}")
+    '{{ "{{ ref(\'x\') }}" }}'
+    """
+    if not any(mark in text for mark in ("{", "}", "%", "#")):
+        return text
+    return "{{ " + repr(text) + " }}"
+
+
 def _segment_docs(project: Project) -> str:
     models = []
     for definition in sorted(project.segments.values(), key=lambda d: d.name):
-        meta = {"owner": definition.owner} if definition.owner else {}
+        meta = {"owner": _yaml_text(definition.owner)} if definition.owner else {}
         models.append(
             {
                 "name": definition.name,
-                "description": definition.description,
+                "description": _yaml_text(definition.description),
                 "config": {"meta": meta},
                 "data_tests": [{"segments_not_empty": {"config": {"severity": "warn"}}}],
                 "columns": [

@@ -40,6 +40,7 @@ from .vocabulary import (
 from .yamlsource import DuplicateKeyError, LocatedDict, LocatedList, load_located
 
 DURATION_PATTERN = re.compile(r"^([0-9]+)([mhdw])$")
+TAG_PATTERN = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_-]*$")
 COLUMN_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 PROPERTY_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
 
@@ -650,8 +651,14 @@ class FileParser:
         if owner is not None and not isinstance(owner, str):
             self.d.error(doc.line_of("owner"), "owner", "'owner' must be a name")
         tags = doc.get("tags", [])
-        if not isinstance(tags, list) or not all(isinstance(t, str) and t for t in tags):
-            self.d.error(doc.line_of("tags"), "tags", "'tags' must be a list of names")
+        if not isinstance(tags, list) or not all(
+            isinstance(t, str) and TAG_PATTERN.match(t) for t in tags
+        ):
+            self.d.error(
+                doc.line_of("tags"),
+                "tags",
+                "'tags' must be a list of names (letters, digits, _ and -), e.g. [email, vip]",
+            )
             tags = []
         if "condition" not in doc:
             self.d.error(
