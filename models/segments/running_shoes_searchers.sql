@@ -4,6 +4,6 @@
      'tags': ['segment', 'email', 'shoes'],
      'meta': {'segment': 'running_shoes_searchers',
               'source_file': 'segments/running_shoes_searchers.yml',
-              'source_hash': '4eff32d55c846181f8cb158648a25764'}}) }}
+              'source_hash': 'c5f33b78611d6b3ec9af1f822cab902d'}}) }}
 {{ segment_members({'name': 'running_shoes_searchers',
      'condition': {'kind': 'sequence', 'sequence_id': 'seq_1feb6106bf70'}}) }}

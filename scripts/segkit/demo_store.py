@@ -95,7 +95,7 @@ def _profiles_sql(spec: DemoSpec) -> str:
             pow({u("engagement")}, 1.6) as engagement,
             {u("churn")} < 0.25 as is_churner,
             case {" ".join(country_cases)} else 'US' end as country,
-            floor({u("signup")} * {spec.days} * 0.8)::int as signup_day,
+            floor({u("signup")} * {spec.days} * 0.97)::int as signup_day,
             {u("churn_day")} as churn_position,
             {u("opt_in")} < 0.6 as email_opt_in,
             {u("row")} >= 0.02 as has_profile_row,
@@ -405,6 +405,9 @@ def _write_raw(con: duckdb.DuckDBPyConnection, spec: DemoSpec, session_budget: i
             date '{spec.start:%Y-%m-%d}' + signup_day as signup_date,
             email_opt_in,
             date '1950-01-01' + floor(birth_u * 20800)::int as birth_date,
+            -- memberships renew on a day within the year after the end of the history
+            date '{spec.end:%Y-%m-%d}' + floor({_u(spec.seed, "profile_id", "'renewal'")} * 365)::int
+                as renewal_date,
             timestamp '{spec.start:%Y-%m-%d %H:%M:%S}' + to_days(signup_day) as updated_at
         from demo_profiles
         where has_profile_row
