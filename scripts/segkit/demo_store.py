@@ -109,8 +109,8 @@ def _profiles_sql(spec: DemoSpec) -> str:
         *,
         case country {" ".join(city_cases)} end as city,
         case
-            when is_churner then signup_day
-                + greatest(30, floor(({spec.days} - signup_day) * (0.3 + 0.6 * churn_position)))::int
+            when is_churner then least({spec.days}, signup_day
+                + greatest(30, floor(({spec.days} - signup_day) * (0.3 + 0.6 * churn_position)))::int)
             else {spec.days}
         end as active_until_day
     from base
