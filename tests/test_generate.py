@@ -26,7 +26,10 @@ def test_generate_check_detects_stale_missing_and_orphaned(project: TempProject,
     project.write_segment("vip", VIP.replace("gold", "platinum"))
     capsys.readouterr()
     assert main([*root, "generate", "--check"]) == 1
-    assert "models/segments/vip.sql: stale" in capsys.readouterr().err
+    assert (
+        "models/intermediate/segment_members/int_segment_members__vip.sql: stale"
+        in capsys.readouterr().err
+    )
 
     project.write_segment("vip", VIP)
     project.write_segment("new_one", VIP.replace("vip", "new_one"))
@@ -59,7 +62,10 @@ def test_dbt_build_refuses_stale_models_and_keeps_tables(project: TempProject) -
     project.write_segment("vip", VIP.replace("gold", "bronze"))
     result = project.dbt("build", as_of=AS_OF_TEXT, check=False)
     assert result.returncode != 0
-    assert "segments/vip.yml: changed since models/segments/vip.sql was generated" in result.stdout
+    assert (
+        "segments/vip.yml: changed since models/intermediate/segment_members/int_segment_members__vip.sql was generated"
+        in result.stdout
+    )
     assert "run scripts/seg generate" in result.stdout
     assert project.members("vip") == {"alice"}  # nothing was rebuilt
 
@@ -94,9 +100,13 @@ def test_failed_build_leaves_previous_tables(project: TempProject) -> None:
 def test_generated_models_are_thin(project: TempProject) -> None:
     project.write_segment("vip", VIP)
     project.generate()
-    text = (project.root / "models" / "segments" / "vip.sql").read_text()
-    calls = [line for line in text.splitlines() if line.startswith("{{")]
-    assert [c.split("(")[0] for c in calls] == ["{{ config", "{{ segment_members"]
+    for path, macro in (
+        ("segments/vip.sql", "segment_table"),
+        ("intermediate/segment_members/int_segment_members__vip.sql", "segment_members"),
+    ):
+        text = (project.root / "models" / path).read_text()
+        calls = [line for line in text.splitlines() if line.startswith("{{")]
+        assert [c.split("(")[0] for c in calls] == ["{{ config", "{{ " + macro]
 
 
 def test_the_repository_generated_models_are_current() -> None:

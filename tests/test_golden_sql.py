@@ -42,7 +42,10 @@ def compiled_sql(project: TempProject, model: str) -> str:
     return found[0].read_text()
 
 
-@pytest.mark.parametrize("model", CASES + SHARED)
+MODELS = [f"int_segment_members__{case}" for case in CASES] + SHARED
+
+
+@pytest.mark.parametrize("model", MODELS)
 def test_compiled_sql_matches_golden(compiled: TempProject, model: str) -> None:
     actual = normalise(compiled_sql(compiled, model))
     expected_path = GOLDEN / f"{model}.sql"
@@ -53,7 +56,7 @@ def test_compiled_sql_matches_golden(compiled: TempProject, model: str) -> None:
 
 @pytest.mark.parametrize("model", CASES)
 def test_golden_sql_executes_to_the_built_members(compiled: TempProject, model: str) -> None:
-    sql = (GOLDEN / f"{model}.sql").read_text()
+    sql = (GOLDEN / f"int_segment_members__{model}.sql").read_text()
     con = duckdb.connect(str(compiled.database), read_only=True)
     try:
         rows = {r[0] for r in con.execute(f"select profile_id from ({sql})").fetchall()}

@@ -91,7 +91,7 @@ def condition_of(condition_yaml: str) -> n.Node:
          condition: {attribute: age, gte: 3}
          """,
             [
-                "segments/vip.yml:2: unknown key 'descripton' in a segment file (expected one of: segment, description, owner, tags, condition) (did you mean 'description'?)",
+                "segments/vip.yml:2: unknown key 'descripton' in a segment file (expected one of: segment, description, owner, tags, condition, splits) (did you mean 'description'?)",
                 "segments/vip.yml:1: 'description' is required: say who is in the segment",
             ],
         ),

@@ -154,7 +154,7 @@ def test_segment_tables_have_the_documented_columns(built: TempProject) -> None:
         "select column_name from information_schema.columns "
         "where table_schema = 'segments' and table_name = 'not_gold' order by ordinal_position"
     )
-    assert [r[0] for r in rows] == ["profile_id", "qualified_at", "evaluated_at"]
+    assert [r[0] for r in rows] == ["profile_id", "qualified_at", "evaluated_at", "split"]
     evaluated = built.query('select distinct evaluated_at, qualified_at from segments."not_gold"')
     assert [(str(a), str(b)) for a, b in evaluated] == [
         ("2024-03-15 12:00:00", "2024-03-15 12:00:00")

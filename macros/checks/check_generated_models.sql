@@ -25,7 +25,7 @@
     {%- for node in graph.nodes.values() if node.resource_type == 'model' -%}
         {%- set meta = node.config.meta or {} -%}
         {%- if meta.get('source_file') -%}
-            {%- do generated.update({meta['source_file']: [node.name, meta.get('source_hash')]}) -%}
+            {%- do generated.update({meta['source_file']: [node.original_file_path, meta.get('source_hash')]}) -%}
         {%- endif -%}
         {%- if meta.get('segments_sources_hash') -%}
             {%- do shared_hashes.append([node.name, meta['segments_sources_hash']]) -%}
@@ -36,11 +36,11 @@
         {%- if file not in generated -%}
             {%- do problems.append(file ~ ": no generated model (new definition)") -%}
         {%- elif generated[file][1] != digest -%}
-            {%- do problems.append(file ~ ": changed since models/segments/" ~ generated[file][0] ~ ".sql was generated") -%}
+            {%- do problems.append(file ~ ": changed since " ~ generated[file][0] ~ " was generated") -%}
         {%- endif -%}
     {%- endfor -%}
     {%- for file, model in generated.items() if file not in on_disk -%}
-        {%- do problems.append("models/segments/" ~ model[0] ~ ".sql: its definition " ~ file ~ " is gone") -%}
+        {%- do problems.append(model[0] ~ ": its definition " ~ file ~ " is gone") -%}
     {%- endfor -%}
     {%- if not problems -%}
         {%- set parts = [] -%}

@@ -59,3 +59,14 @@
 {% macro default__segments_hour(timestamp_sql) -%}
     hour({{ timestamp_sql }})
 {%- endmacro %}
+
+{#- A stable bucket 0..9999 from a text expression (md5, so every engine agrees). -#}
+{% macro segments_hash_bucket(text_sql) -%}
+    {{ return(adapter.dispatch('segments_hash_bucket', 'segments')(text_sql)) }}
+{%- endmacro %}
+{% macro default__segments_hash_bucket(text_sql) -%}
+    (cast(('0x' || left(md5({{ text_sql }}), 8)) as ubigint) % 10000)
+{%- endmacro %}
+{% macro spark__segments_hash_bucket(text_sql) -%}
+    (cast(conv(left(md5({{ text_sql }}), 8), 16, 10) as bigint) % 10000)
+{%- endmacro %}

@@ -48,7 +48,7 @@
 {%- endmacro %}
 
 {% macro _segments_condition_in_segment(node) -%}
-    (profile.profile_id in (select profile_id from {{ ref(node.segment) }}))
+    (profile.profile_id in (select profile_id from {{ ref('int_segment_members__' ~ node.segment) }}))
 {%- endmacro %}
 
 {% macro _segments_condition_sql(node) -%}

@@ -59,9 +59,8 @@ with members as (
     select
         {{ segments_string_literal(name) }} as segment,
         profile_id,
-        qualified_at,
-        evaluated_at
-    from {{ ref(name) }}
+        split
+    from {{ ref('int_segment_members__' ~ name) }}
     {%- if not loop.last %}
     union all
     {%- endif %}
@@ -69,8 +68,7 @@ with members as (
     select
         cast(null as varchar) as segment,
         cast(null as varchar) as profile_id,
-        cast(null as timestamp) as qualified_at,
-        cast(null as timestamp) as evaluated_at
+        cast(null as varchar) as split
     where 1 = 0
     {%- endfor %}
 )

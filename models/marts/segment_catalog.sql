@@ -2,16 +2,22 @@ with definitions as (
     select * from {{ ref('int_segment_definitions') }}
 ),
 
-members as (
-    select * from {{ ref('int_segment_members__unioned') }}
+versions as (
+    select * from {{ ref('segment_definition_versions') }}
 ),
 
-sizes as (
+summary as (
+    select * from {{ ref('segment_summary') }}
+    where evaluated_at = {{ segments_as_of_sql() }}
+),
+
+version_numbers as (
     select
         segment,
-        count(*) as size
-    from members
-    group by segment
+        definition_hash,
+        first_evaluated_at,
+        row_number() over (partition by segment order by first_evaluated_at, definition_hash) as version
+    from versions
 ),
 
 final as (
@@ -22,12 +28,19 @@ final as (
         definitions.tags,
         definitions.definition,
         definitions.definition_hash,
+        version_numbers.version as definition_version,
+        version_numbers.first_evaluated_at as definition_changed_at,
         definitions.depends_on,
         definitions.source_file,
-        coalesce(sizes.size, 0) as size,
+        coalesce(summary.size, 0) as size,
+        coalesce(summary.entered, 0) as entered,
+        coalesce(summary.exited, 0) as exited,
         {{ segments_as_of_sql() }} as evaluated_at
     from definitions
-    left join sizes on sizes.segment = definitions.segment
+    left join version_numbers
+        on version_numbers.segment = definitions.segment
+        and version_numbers.definition_hash = definitions.definition_hash
+    left join summary on summary.segment = definitions.segment
 )
 
 select * from final

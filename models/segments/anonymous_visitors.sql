@@ -2,12 +2,5 @@
 -- Edit the YAML definition and run scripts/seg generate.
 {{ config(**{'alias': 'anonymous_visitors',
      'tags': ['segment', 'acquisition'],
-     'meta': {'segment': 'anonymous_visitors',
-              'source_file': 'segments/anonymous_visitors.yml',
-              'source_hash': '09ee5c5779bf4ff03755c0e60b4f391d'}}) }}
-{{ segment_members({'name': 'anonymous_visitors',
-     'condition': {'kind': 'attribute',
-                   'column': 'country',
-                   'op': 'exists',
-                   'value': False,
-                   'family': 'text'}}) }}
+     'meta': {'published_segment': 'anonymous_visitors'}}) }}
+{{ segment_table('anonymous_visitors') }}

@@ -2,20 +2,5 @@
 -- Edit the YAML definition and run scripts/seg generate.
 {{ config(**{'alias': 'app_only_users',
      'tags': ['segment', 'app'],
-     'meta': {'segment': 'app_only_users',
-              'source_file': 'segments/app_only_users.yml',
-              'source_hash': '92d4d9423c3c204be2fb0ec6282b2402'}}) }}
-{{ segment_members({'name': 'app_only_users',
-     'condition': {'kind': 'all',
-                   'children': [{'kind': 'event',
-                                 'aggregate_id': 'ev_76984c1eaa96',
-                                 'function': 'count',
-                                 'op': 'gte',
-                                 'value': 1,
-                                 'family': 'number'},
-                                {'kind': 'event',
-                                 'aggregate_id': 'ev_97d4cf2cdc76',
-                                 'function': 'count',
-                                 'op': 'equals',
-                                 'value': 0,
-                                 'family': 'number'}]}}) }}
+     'meta': {'published_segment': 'app_only_users'}}) }}
+{{ segment_table('app_only_users') }}

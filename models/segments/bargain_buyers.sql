@@ -2,13 +2,5 @@
 -- Edit the YAML definition and run scripts/seg generate.
 {{ config(**{'alias': 'bargain_buyers',
      'tags': ['segment', 'pricing'],
-     'meta': {'segment': 'bargain_buyers',
-              'source_file': 'segments/bargain_buyers.yml',
-              'source_hash': '1d0c91a96e91869968f564ef9c9ed2cc'}}) }}
-{{ segment_members({'name': 'bargain_buyers',
-     'condition': {'kind': 'event',
-                   'aggregate_id': 'ev_8fd71618c458',
-                   'function': 'avg',
-                   'op': 'lt',
-                   'value': 50,
-                   'family': 'number'}}) }}
+     'meta': {'published_segment': 'bargain_buyers'}}) }}
+{{ segment_table('bargain_buyers') }}

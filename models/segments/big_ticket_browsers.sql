@@ -2,13 +2,5 @@
 -- Edit the YAML definition and run scripts/seg generate.
 {{ config(**{'alias': 'big_ticket_browsers',
      'tags': ['segment', 'upsell'],
-     'meta': {'segment': 'big_ticket_browsers',
-              'source_file': 'segments/big_ticket_browsers.yml',
-              'source_hash': 'bdb0f331bf1d472ec217f802140ed7ef'}}) }}
-{{ segment_members({'name': 'big_ticket_browsers',
-     'condition': {'kind': 'event',
-                   'aggregate_id': 'ev_e6a778df7f9d',
-                   'function': 'max',
-                   'op': 'gte',
-                   'value': 180,
-                   'family': 'number'}}) }}
+     'meta': {'published_segment': 'big_ticket_browsers'}}) }}
+{{ segment_table('big_ticket_browsers') }}

@@ -2,13 +2,5 @@
 -- Edit the YAML definition and run scripts/seg generate.
 {{ config(**{'alias': 'buyers_this_month',
      'tags': ['segment', 'reporting'],
-     'meta': {'segment': 'buyers_this_month',
-              'source_file': 'segments/buyers_this_month.yml',
-              'source_hash': '12f1249c29f6dfdbfbef5bd31a628da2'}}) }}
-{{ segment_members({'name': 'buyers_this_month',
-     'condition': {'kind': 'event',
-                   'aggregate_id': 'ev_c51b2fc84971',
-                   'function': 'count',
-                   'op': 'gte',
-                   'value': 1,
-                   'family': 'number'}}) }}
+     'meta': {'published_segment': 'buyers_this_month'}}) }}
+{{ segment_table('buyers_this_month') }}

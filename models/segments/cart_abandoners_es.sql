@@ -2,18 +2,5 @@
 -- Edit the YAML definition and run scripts/seg generate.
 {{ config(**{'alias': 'cart_abandoners_es',
      'tags': ['segment', 'email', 'cart'],
-     'meta': {'segment': 'cart_abandoners_es',
-              'source_file': 'segments/cart_abandoners_es.yml',
-              'source_hash': 'd95c5df1e8523b1cbfb578ecefda6b00'}}) }}
--- depends_on: {{ ref('recent_big_spenders') }}
-{{ segment_members({'name': 'cart_abandoners_es',
-     'condition': {'kind': 'all',
-                   'children': [{'kind': 'attribute',
-                                 'column': 'country',
-                                 'op': 'in',
-                                 'value': ['ES', 'MX'],
-                                 'family': 'text'},
-                                {'kind': 'sequence', 'sequence_id': 'seq_b9b2e0686dcf'},
-                                {'kind': 'not',
-                                 'child': {'kind': 'in_segment',
-                                           'segment': 'recent_big_spenders'}}]}}) }}
+     'meta': {'published_segment': 'cart_abandoners_es'}}) }}
+{{ segment_table('cart_abandoners_es') }}

@@ -2,13 +2,5 @@
 -- Edit the YAML definition and run scripts/seg generate.
 {{ config(**{'alias': 'customers_over_a_year',
      'tags': ['segment', 'loyalty'],
-     'meta': {'segment': 'customers_over_a_year',
-              'source_file': 'segments/customers_over_a_year.yml',
-              'source_hash': '18e36d46f456f2ab901e44e501cd4b7f'}}) }}
-{{ segment_members({'name': 'customers_over_a_year',
-     'condition': {'kind': 'event',
-                   'aggregate_id': 'ev_145cfd10883f',
-                   'function': 'min',
-                   'op': 'during',
-                   'value': {'kind': 'before', 'seconds': 31536000},
-                   'family': 'timestamp'}}) }}
+     'meta': {'published_segment': 'customers_over_a_year'}}) }}
+{{ segment_table('customers_over_a_year') }}

@@ -2,20 +2,5 @@
 -- Edit the YAML definition and run scripts/seg generate.
 {{ config(**{'alias': 'electronics_interest',
      'tags': ['segment', 'interest'],
-     'meta': {'segment': 'electronics_interest',
-              'source_file': 'segments/electronics_interest.yml',
-              'source_hash': 'a361b418a7117b817fac496bdcbe0e8b'}}) }}
-{{ segment_members({'name': 'electronics_interest',
-     'condition': {'kind': 'any',
-                   'children': [{'kind': 'event',
-                                 'aggregate_id': 'ev_b10741df2ad2',
-                                 'function': 'count',
-                                 'op': 'gte',
-                                 'value': 1,
-                                 'family': 'number'},
-                                {'kind': 'event',
-                                 'aggregate_id': 'ev_a7927c9c0aac',
-                                 'function': 'count',
-                                 'op': 'gte',
-                                 'value': 1,
-                                 'family': 'number'}]}}) }}
+     'meta': {'published_segment': 'electronics_interest'}}) }}
+{{ segment_table('electronics_interest') }}

@@ -2,19 +2,5 @@
 -- Edit the YAML definition and run scripts/seg generate.
 {{ config(**{'alias': 'email_dormant',
      'tags': ['segment', 'email', 'hygiene'],
-     'meta': {'segment': 'email_dormant',
-              'source_file': 'segments/email_dormant.yml',
-              'source_hash': '48b71aa852f48e12821ee1b1eecff739'}}) }}
-{{ segment_members({'name': 'email_dormant',
-     'condition': {'kind': 'all',
-                   'children': [{'kind': 'attribute',
-                                 'column': 'email_opt_in',
-                                 'op': 'equals',
-                                 'value': True,
-                                 'family': 'boolean'},
-                                {'kind': 'event',
-                                 'aggregate_id': 'ev_63f0050bf53d',
-                                 'function': 'count',
-                                 'op': 'equals',
-                                 'value': 0,
-                                 'family': 'number'}]}}) }}
+     'meta': {'published_segment': 'email_dormant'}}) }}
+{{ segment_table('email_dormant') }}

@@ -2,19 +2,5 @@
 -- Edit the YAML definition and run scripts/seg generate.
 {{ config(**{'alias': 'email_engaged',
      'tags': ['segment', 'email'],
-     'meta': {'segment': 'email_engaged',
-              'source_file': 'segments/email_engaged.yml',
-              'source_hash': '1b3b39ecb389f181a293f049a8ff69d3'}}) }}
-{{ segment_members({'name': 'email_engaged',
-     'condition': {'kind': 'all',
-                   'children': [{'kind': 'attribute',
-                                 'column': 'email_opt_in',
-                                 'op': 'equals',
-                                 'value': True,
-                                 'family': 'boolean'},
-                                {'kind': 'event',
-                                 'aggregate_id': 'ev_222e6c194db6',
-                                 'function': 'count',
-                                 'op': 'gte',
-                                 'value': 1,
-                                 'family': 'number'}]}}) }}
+     'meta': {'published_segment': 'email_engaged'}}) }}
+{{ segment_table('email_engaged') }}

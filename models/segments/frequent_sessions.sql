@@ -2,13 +2,5 @@
 -- Edit the YAML definition and run scripts/seg generate.
 {{ config(**{'alias': 'frequent_sessions',
      'tags': ['segment', 'engagement'],
-     'meta': {'segment': 'frequent_sessions',
-              'source_file': 'segments/frequent_sessions.yml',
-              'source_hash': '02bb872d7729e1a2899ef5bc1da7cb5e'}}) }}
-{{ segment_members({'name': 'frequent_sessions',
-     'condition': {'kind': 'event',
-                   'aggregate_id': 'ev_6269b9f6858c',
-                   'function': 'count_distinct',
-                   'op': 'gte',
-                   'value': 4,
-                   'family': 'number'}}) }}
+     'meta': {'published_segment': 'frequent_sessions'}}) }}
+{{ segment_table('frequent_sessions') }}

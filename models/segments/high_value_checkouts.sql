@@ -2,13 +2,5 @@
 -- Edit the YAML definition and run scripts/seg generate.
 {{ config(**{'alias': 'high_value_checkouts',
      'tags': ['segment', 'cart'],
-     'meta': {'segment': 'high_value_checkouts',
-              'source_file': 'segments/high_value_checkouts.yml',
-              'source_hash': '16b8827493fc77044d8e144623e8a468'}}) }}
-{{ segment_members({'name': 'high_value_checkouts',
-     'condition': {'kind': 'event',
-                   'aggregate_id': 'ev_14e8e283c84e',
-                   'function': 'count',
-                   'op': 'gte',
-                   'value': 1,
-                   'family': 'number'}}) }}
+     'meta': {'published_segment': 'high_value_checkouts'}}) }}
+{{ segment_table('high_value_checkouts') }}

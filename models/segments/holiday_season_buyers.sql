@@ -2,13 +2,5 @@
 -- Edit the YAML definition and run scripts/seg generate.
 {{ config(**{'alias': 'holiday_season_buyers',
      'tags': ['segment', 'seasonal'],
-     'meta': {'segment': 'holiday_season_buyers',
-              'source_file': 'segments/holiday_season_buyers.yml',
-              'source_hash': 'f4bfde280a01d88d09543db54cdc6da6'}}) }}
-{{ segment_members({'name': 'holiday_season_buyers',
-     'condition': {'kind': 'event',
-                   'aggregate_id': 'ev_752a2d87b2ce',
-                   'function': 'count',
-                   'op': 'gte',
-                   'value': 1,
-                   'family': 'number'}}) }}
+     'meta': {'published_segment': 'holiday_season_buyers'}}) }}
+{{ segment_table('holiday_season_buyers') }}

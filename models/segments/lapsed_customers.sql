@@ -2,20 +2,5 @@
 -- Edit the YAML definition and run scripts/seg generate.
 {{ config(**{'alias': 'lapsed_customers',
      'tags': ['segment', 'winback'],
-     'meta': {'segment': 'lapsed_customers',
-              'source_file': 'segments/lapsed_customers.yml',
-              'source_hash': '0c4de9691535411582c7d9020dd5011b'}}) }}
-{{ segment_members({'name': 'lapsed_customers',
-     'condition': {'kind': 'all',
-                   'children': [{'kind': 'event',
-                                 'aggregate_id': 'ev_afd4a6eba3fc',
-                                 'function': 'count',
-                                 'op': 'gte',
-                                 'value': 1,
-                                 'family': 'number'},
-                                {'kind': 'event',
-                                 'aggregate_id': 'ev_ed14071fb58c',
-                                 'function': 'count',
-                                 'op': 'equals',
-                                 'value': 0,
-                                 'family': 'number'}]}}) }}
+     'meta': {'published_segment': 'lapsed_customers'}}) }}
+{{ segment_table('lapsed_customers') }}

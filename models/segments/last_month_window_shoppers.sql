@@ -2,20 +2,5 @@
 -- Edit the YAML definition and run scripts/seg generate.
 {{ config(**{'alias': 'last_month_window_shoppers',
      'tags': ['segment', 'email'],
-     'meta': {'segment': 'last_month_window_shoppers',
-              'source_file': 'segments/last_month_window_shoppers.yml',
-              'source_hash': '50b85bdff14af4f39e389f1cbba1535c'}}) }}
-{{ segment_members({'name': 'last_month_window_shoppers',
-     'condition': {'kind': 'all',
-                   'children': [{'kind': 'event',
-                                 'aggregate_id': 'ev_a33e5b473dc7',
-                                 'function': 'count',
-                                 'op': 'gte',
-                                 'value': 5,
-                                 'family': 'number'},
-                                {'kind': 'event',
-                                 'aggregate_id': 'ev_db9b128668b3',
-                                 'function': 'count',
-                                 'op': 'equals',
-                                 'value': 0,
-                                 'family': 'number'}]}}) }}
+     'meta': {'published_segment': 'last_month_window_shoppers'}}) }}
+{{ segment_table('last_month_window_shoppers') }}

@@ -2,14 +2,5 @@
 -- Edit the YAML definition and run scripts/seg generate.
 {{ config(**{'alias': 'mid_age_gold_optins',
      'tags': ['segment', 'email', 'vip'],
-     'meta': {'segment': 'mid_age_gold_optins',
-              'source_file': 'segments/mid_age_gold_optins.yml',
-              'source_hash': 'aa7f44eeab604e4debfe4d25a7e69f4b'}}) }}
-{{ segment_members({'name': 'mid_age_gold_optins',
-     'condition': {'kind': 'sql',
-                   'sql': {'duckdb': '"profile"."email_opt_in" AND "profile"."loyalty_tier" IN '
-                                     '(\'gold\', \'platinum\') AND "profile"."birth_date" < '
-                                     "CAST('1990-01-01' AS DATE)",
-                           'spark': '`profile`.`email_opt_in` AND `profile`.`loyalty_tier` IN '
-                                    "('gold', 'platinum') AND `profile`.`birth_date` < "
-                                    "CAST('1990-01-01' AS DATE)"}}}) }}
+     'meta': {'published_segment': 'mid_age_gold_optins'}}) }}
+{{ segment_table('mid_age_gold_optins') }}

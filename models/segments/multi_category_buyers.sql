@@ -2,13 +2,5 @@
 -- Edit the YAML definition and run scripts/seg generate.
 {{ config(**{'alias': 'multi_category_buyers',
      'tags': ['segment', 'cross_sell'],
-     'meta': {'segment': 'multi_category_buyers',
-              'source_file': 'segments/multi_category_buyers.yml',
-              'source_hash': '12febd06ecf91614c7de3f4040f0734a'}}) }}
-{{ segment_members({'name': 'multi_category_buyers',
-     'condition': {'kind': 'event',
-                   'aggregate_id': 'ev_a15d8862fa0d',
-                   'function': 'count_distinct',
-                   'op': 'gte',
-                   'value': 3,
-                   'family': 'number'}}) }}
+     'meta': {'published_segment': 'multi_category_buyers'}}) }}
+{{ segment_table('multi_category_buyers') }}

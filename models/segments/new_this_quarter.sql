@@ -2,12 +2,5 @@
 -- Edit the YAML definition and run scripts/seg generate.
 {{ config(**{'alias': 'new_this_quarter',
      'tags': ['segment', 'onboarding'],
-     'meta': {'segment': 'new_this_quarter',
-              'source_file': 'segments/new_this_quarter.yml',
-              'source_hash': '79813c9937c460630c898ffae22de3d5'}}) }}
-{{ segment_members({'name': 'new_this_quarter',
-     'condition': {'kind': 'attribute',
-                   'column': 'signup_date',
-                   'op': 'during',
-                   'value': {'kind': 'this', 'period': 'quarter'},
-                   'family': 'timestamp'}}) }}
+     'meta': {'published_segment': 'new_this_quarter'}}) }}
+{{ segment_table('new_this_quarter') }}

@@ -2,13 +2,5 @@
 -- Edit the YAML definition and run scripts/seg generate.
 {{ config(**{'alias': 'night_owls',
      'tags': ['segment', 'timing'],
-     'meta': {'segment': 'night_owls',
-              'source_file': 'segments/night_owls.yml',
-              'source_hash': 'c4f72b2c845e3d377c47f4a61501e900'}}) }}
-{{ segment_members({'name': 'night_owls',
-     'condition': {'kind': 'event',
-                   'aggregate_id': 'ev_fdf5696aedcb',
-                   'function': 'count',
-                   'op': 'gte',
-                   'value': 5,
-                   'family': 'number'}}) }}
+     'meta': {'published_segment': 'night_owls'}}) }}
+{{ segment_table('night_owls') }}

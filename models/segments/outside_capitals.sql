@@ -2,24 +2,5 @@
 -- Edit the YAML definition and run scripts/seg generate.
 {{ config(**{'alias': 'outside_capitals',
      'tags': ['segment', 'geo'],
-     'meta': {'segment': 'outside_capitals',
-              'source_file': 'segments/outside_capitals.yml',
-              'source_hash': '6d698013cee955ee9668001f35782fb0'}}) }}
-{{ segment_members({'name': 'outside_capitals',
-     'condition': {'kind': 'all',
-                   'children': [{'kind': 'attribute',
-                                 'column': 'country',
-                                 'op': 'exists',
-                                 'value': True,
-                                 'family': 'text'},
-                                {'kind': 'attribute',
-                                 'column': 'city',
-                                 'op': 'not_in',
-                                 'value': ['Madrid',
-                                           'Mexico City',
-                                           'London',
-                                           'Berlin',
-                                           'Paris',
-                                           'New York',
-                                           'Sao Paulo'],
-                                 'family': 'text'}]}}) }}
+     'meta': {'published_segment': 'outside_capitals'}}) }}
+{{ segment_table('outside_capitals') }}

@@ -2,13 +2,5 @@
 -- Edit the YAML definition and run scripts/seg generate.
 {{ config(**{'alias': 'paypal_regulars',
      'tags': ['segment', 'payments'],
-     'meta': {'segment': 'paypal_regulars',
-              'source_file': 'segments/paypal_regulars.yml',
-              'source_hash': 'fc5c7f70d41f73198f255f86c4dd8d28'}}) }}
-{{ segment_members({'name': 'paypal_regulars',
-     'condition': {'kind': 'event',
-                   'aggregate_id': 'ev_269dd2ec00d2',
-                   'function': 'count',
-                   'op': 'gte',
-                   'value': 2,
-                   'family': 'number'}}) }}
+     'meta': {'published_segment': 'paypal_regulars'}}) }}
+{{ segment_table('paypal_regulars') }}

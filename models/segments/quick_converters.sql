@@ -2,8 +2,5 @@
 -- Edit the YAML definition and run scripts/seg generate.
 {{ config(**{'alias': 'quick_converters',
      'tags': ['segment', 'funnel'],
-     'meta': {'segment': 'quick_converters',
-              'source_file': 'segments/quick_converters.yml',
-              'source_hash': '2def6a835b701956e6787046264f6656'}}) }}
-{{ segment_members({'name': 'quick_converters',
-     'condition': {'kind': 'sequence', 'sequence_id': 'seq_7c09a82e1af0'}}) }}
+     'meta': {'published_segment': 'quick_converters'}}) }}
+{{ segment_table('quick_converters') }}

@@ -2,13 +2,5 @@
 -- Edit the YAML definition and run scripts/seg generate.
 {{ config(**{'alias': 'recent_big_spenders',
      'tags': ['segment', 'vip'],
-     'meta': {'segment': 'recent_big_spenders',
-              'source_file': 'segments/recent_big_spenders.yml',
-              'source_hash': '24fd969fca3b07869bf0c4dba21308b5'}}) }}
-{{ segment_members({'name': 'recent_big_spenders',
-     'condition': {'kind': 'event',
-                   'aggregate_id': 'ev_42a6fc27363e',
-                   'function': 'sum',
-                   'op': 'gte',
-                   'value': 500,
-                   'family': 'number'}}) }}
+     'meta': {'published_segment': 'recent_big_spenders'}}) }}
+{{ segment_table('recent_big_spenders') }}

@@ -2,12 +2,5 @@
 -- Edit the YAML definition and run scripts/seg generate.
 {{ config(**{'alias': 'renewals_next_week',
      'tags': ['segment', 'lifecycle'],
-     'meta': {'segment': 'renewals_next_week',
-              'source_file': 'segments/renewals_next_week.yml',
-              'source_hash': '89b7890f8c1ed844c8e9a70ae836eb3d'}}) }}
-{{ segment_members({'name': 'renewals_next_week',
-     'condition': {'kind': 'attribute',
-                   'column': 'renewal_date',
-                   'op': 'during',
-                   'value': {'kind': 'next', 'seconds': 604800},
-                   'family': 'timestamp'}}) }}
+     'meta': {'published_segment': 'renewals_next_week'}}) }}
+{{ segment_table('renewals_next_week') }}

@@ -2,8 +2,5 @@
 -- Edit the YAML definition and run scripts/seg generate.
 {{ config(**{'alias': 'running_shoes_searchers',
      'tags': ['segment', 'email', 'shoes'],
-     'meta': {'segment': 'running_shoes_searchers',
-              'source_file': 'segments/running_shoes_searchers.yml',
-              'source_hash': 'c5f33b78611d6b3ec9af1f822cab902d'}}) }}
-{{ segment_members({'name': 'running_shoes_searchers',
-     'condition': {'kind': 'sequence', 'sequence_id': 'seq_1feb6106bf70'}}) }}
+     'meta': {'published_segment': 'running_shoes_searchers'}}) }}
+{{ segment_table('running_shoes_searchers') }}

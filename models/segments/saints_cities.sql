@@ -2,12 +2,5 @@
 -- Edit the YAML definition and run scripts/seg generate.
 {{ config(**{'alias': 'saints_cities',
      'tags': ['segment', 'geo'],
-     'meta': {'segment': 'saints_cities',
-              'source_file': 'segments/saints_cities.yml',
-              'source_hash': '7188f900e920a8b31e23bc5f6d126417'}}) }}
-{{ segment_members({'name': 'saints_cities',
-     'condition': {'kind': 'attribute',
-                   'column': 'city',
-                   'op': 'matches',
-                   'value': '^(Sao|San) ',
-                   'family': 'text'}}) }}
+     'meta': {'published_segment': 'saints_cities'}}) }}
+{{ segment_table('saints_cities') }}

@@ -2,13 +2,5 @@
 -- Edit the YAML definition and run scripts/seg generate.
 {{ config(**{'alias': 'ships_abroad',
      'tags': ['segment', 'shipping'],
-     'meta': {'segment': 'ships_abroad',
-              'source_file': 'segments/ships_abroad.yml',
-              'source_hash': 'a46bf82e1626a7107c42f3c728b92ade'}}) }}
-{{ segment_members({'name': 'ships_abroad',
-     'condition': {'kind': 'event',
-                   'aggregate_id': 'ev_5ef2d5a97a89',
-                   'function': 'count',
-                   'op': 'gte',
-                   'value': 1,
-                   'family': 'number'}}) }}
+     'meta': {'published_segment': 'ships_abroad'}}) }}
+{{ segment_table('ships_abroad') }}

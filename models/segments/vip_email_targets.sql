@@ -2,14 +2,5 @@
 -- Edit the YAML definition and run scripts/seg generate.
 {{ config(**{'alias': 'vip_email_targets',
      'tags': ['segment', 'email', 'vip'],
-     'meta': {'segment': 'vip_email_targets',
-              'source_file': 'segments/vip_email_targets.yml',
-              'source_hash': '942597c1d4bdee031e634091973a28ed'}}) }}
--- depends_on: {{ ref('email_engaged') }}
--- depends_on: {{ ref('recent_big_spenders') }}
--- depends_on: {{ ref('weekly_regulars') }}
-{{ segment_members({'name': 'vip_email_targets',
-     'condition': {'kind': 'all',
-                   'children': [{'kind': 'in_segment', 'segment': 'weekly_regulars'},
-                                {'kind': 'in_segment', 'segment': 'email_engaged'},
-                                {'kind': 'in_segment', 'segment': 'recent_big_spenders'}]}}) }}
+     'meta': {'published_segment': 'vip_email_targets'}}) }}
+{{ segment_table('vip_email_targets') }}

@@ -2,13 +2,5 @@
 -- Edit the YAML definition and run scripts/seg generate.
 {{ config(**{'alias': 'weekend_browsers',
      'tags': ['segment', 'timing'],
-     'meta': {'segment': 'weekend_browsers',
-              'source_file': 'segments/weekend_browsers.yml',
-              'source_hash': '2753d126074570a21645f610dbb0fa78'}}) }}
-{{ segment_members({'name': 'weekend_browsers',
-     'condition': {'kind': 'event',
-                   'aggregate_id': 'ev_3cc6ac3872c4',
-                   'function': 'count',
-                   'op': 'gte',
-                   'value': 3,
-                   'family': 'number'}}) }}
+     'meta': {'published_segment': 'weekend_browsers'}}) }}
+{{ segment_table('weekend_browsers') }}

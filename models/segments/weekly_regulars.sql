@@ -2,13 +2,5 @@
 -- Edit the YAML definition and run scripts/seg generate.
 {{ config(**{'alias': 'weekly_regulars',
      'tags': ['segment', 'engagement'],
-     'meta': {'segment': 'weekly_regulars',
-              'source_file': 'segments/weekly_regulars.yml',
-              'source_hash': '847d0647ff805e2fe31e32f7275b021e'}}) }}
-{{ segment_members({'name': 'weekly_regulars',
-     'condition': {'kind': 'event',
-                   'aggregate_id': 'ev_57fdef0b10ee',
-                   'function': 'count_distinct',
-                   'op': 'gte',
-                   'value': 3,
-                   'family': 'number'}}) }}
+     'meta': {'published_segment': 'weekly_regulars'}}) }}
+{{ segment_table('weekly_regulars') }}

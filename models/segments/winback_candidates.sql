@@ -2,21 +2,5 @@
 -- Edit the YAML definition and run scripts/seg generate.
 {{ config(**{'alias': 'winback_candidates',
      'tags': ['segment', 'winback', 'email'],
-     'meta': {'segment': 'winback_candidates',
-              'source_file': 'segments/winback_candidates.yml',
-              'source_hash': '2d232a33e72e4cc4049be89e9c22a004'}}) }}
-{{ segment_members({'name': 'winback_candidates',
-     'condition': {'kind': 'all',
-                   'children': [{'kind': 'event',
-                                 'aggregate_id': 'ev_fb9135edb05f',
-                                 'function': 'count',
-                                 'op': 'gte',
-                                 'value': 1,
-                                 'family': 'number'},
-                                {'kind': 'not',
-                                 'child': {'kind': 'event',
-                                           'aggregate_id': 'ev_0f23c6fbd875',
-                                           'function': 'count',
-                                           'op': 'gte',
-                                           'value': 1,
-                                           'family': 'number'}}]}}) }}
+     'meta': {'published_segment': 'winback_candidates'}}) }}
+{{ segment_table('winback_candidates') }}

@@ -2,18 +2,5 @@
 -- Edit the YAML definition and run scripts/seg generate.
 {{ config(**{'alias': 'young_premium',
      'tags': ['segment', 'demographics'],
-     'meta': {'segment': 'young_premium',
-              'source_file': 'segments/young_premium.yml',
-              'source_hash': 'f54b1ffa88c67d7ef5ee7e66d674b373'}}) }}
-{{ segment_members({'name': 'young_premium',
-     'condition': {'kind': 'all',
-                   'children': [{'kind': 'attribute',
-                                 'column': 'birth_date',
-                                 'op': 'gte',
-                                 'value': {'date': '1995-01-01'},
-                                 'family': 'date'},
-                                {'kind': 'attribute',
-                                 'column': 'loyalty_tier',
-                                 'op': 'not_equals',
-                                 'value': 'bronze',
-                                 'family': 'text'}]}}) }}
+     'meta': {'published_segment': 'young_premium'}}) }}
+{{ segment_table('young_premium') }}

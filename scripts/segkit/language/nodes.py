@@ -343,6 +343,31 @@ def walk(node: Node) -> list[Node]:
     return found
 
 
+@dataclass(frozen=True)
+class Split:
+    """A named share of a segment's members (``percent`` of 100), e.g. treatment / holdout."""
+
+    name: str
+    percent: float
+
+
+def split_bounds(splits: tuple[Split, ...]) -> list[dict[str, Any]]:
+    """Each split with the upper end of its bucket range, in basis points (0..10000).
+
+    A member's bucket is a stable hash of (segment, profile_id) in 0..9999; it falls into the
+    first split whose upper bound exceeds it, so changing one percentage moves only the members
+    between the old and the new bound.
+
+    >>> split_bounds((Split("treatment", 90), Split("holdout", 10)))
+    [{'name': 'treatment', 'upper': 9000}, {'name': 'holdout', 'upper': 10000}]
+    """
+    bounds, total = [], 0.0
+    for split in splits:
+        total += split.percent
+        bounds.append({"name": split.name, "upper": round(total * 100)})
+    return bounds
+
+
 @dataclass
 class SegmentDefinition:
     """One validated segment file."""
@@ -356,6 +381,7 @@ class SegmentDefinition:
     condition: Node
     raw: dict[str, Any]
     source_hash: str
+    splits: tuple[Split, ...] = ()
 
     def referenced_segments(self) -> list[str]:
         return sorted({n.segment for n in walk(self.condition) if isinstance(n, InSegment)})

@@ -607,6 +607,51 @@ class FileParser:
             return None
         return n.SequenceCondition(line, tuple(steps), window, then_not)  # type: ignore[arg-type]
 
+    def splits(self, doc: LocatedDict) -> tuple[n.Split, ...]:
+        """``splits: [{name: treatment, percent: 90}, {name: holdout, percent: 10}]``."""
+        if "splits" not in doc:
+            return ()
+        items, line = doc["splits"], doc.line_of("splits")
+        if not isinstance(items, LocatedList) or len(items) < 2:
+            self.d.error(
+                line,
+                "splits",
+                "'splits' must list at least two splits: [{name: a, percent: 50}, ...]",
+            )
+            return ()
+        splits: list[n.Split] = []
+        for index, item in enumerate(items):
+            item_line = items.line_of(index)
+            if not isinstance(item, LocatedDict) or set(item) != {"name", "percent"}:
+                self.d.error(item_line, "splits", "each split is {name: <name>, percent: <0-100>}")
+                return ()
+            name, percent = item["name"], item["percent"]
+            if not isinstance(name, str) or not NAME_PATTERN.match(name):
+                self.d.error(
+                    item.line_of("name"),
+                    "name",
+                    f"a split name is lowercase letters, digits and _, got {_kind_name(name)}",
+                )
+                return ()
+            if not _is_number(percent) or percent <= 0 or round(percent * 100) != percent * 100:
+                self.d.error(
+                    item.line_of("percent"),
+                    "percent",
+                    f"'percent' must be a number above 0 with at most 2 decimals, got {_kind_name(percent)}",
+                )
+                return ()
+            if name in {s.name for s in splits}:
+                self.d.error(item.line_of("name"), "name", f"split '{name}' is listed twice")
+                return ()
+            splits.append(n.Split(name, float(percent)))
+        total = sum(s.percent for s in splits)
+        if round(total * 100) != 10000:
+            self.d.error(
+                line, "splits", f"split percentages must add up to 100, they add up to {total:g}"
+            )
+            return ()
+        return tuple(splits)
+
     # ------------------------------------------------------------ the file
 
     def segment(self, doc: Any, path: Path, text: str) -> n.SegmentDefinition | None:
@@ -660,6 +705,7 @@ class FileParser:
                 "'tags' must be a list of names (letters, digits, _ and -), e.g. [email, vip]",
             )
             tags = []
+        splits = self.splits(doc)
         if "condition" not in doc:
             self.d.error(
                 doc.line, "condition", "'condition' is required: exactly one condition node"
@@ -679,6 +725,7 @@ class FileParser:
             raw=_plain(doc),
             # The md5 of the file's bytes: dbt's freshness check hashes the same bytes.
             source_hash=hashlib.md5(text.encode("utf-8")).hexdigest(),
+            splits=splits,
         )
 
 

@@ -6,7 +6,7 @@ import re
 
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 
-SEGMENT_KEYS = ("segment", "description", "owner", "tags", "condition")
+SEGMENT_KEYS = ("segment", "description", "owner", "tags", "condition", "splits")
 NODE_KINDS = (
     "all",
     "any",

@@ -25,9 +25,8 @@ WITH evaluated_profiles AS (
     )
 ), final AS (
   SELECT
-    qualified.profile_id,
-    CAST('2024-03-15 12:00:00.000000' AS TIMESTAMP) AS qualified_at,
-    CAST('2024-03-15 12:00:00.000000' AS TIMESTAMP) AS evaluated_at
+    profile_id,
+    CAST(NULL AS TEXT) AS split
   FROM qualified
 )
 SELECT
