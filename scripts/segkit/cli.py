@@ -121,7 +121,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     con = duckdb.connect(str(database), read_only=True)
     try:
         rows = con.execute(
-            "select segment, description, owner, tags, size, evaluated_at "
+            "select segment, description, owner, tags, size, entered, exited, evaluated_at "
             "from segmentation.segment_catalog order by segment"
         ).fetchall()
     except duckdb.Error:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -308,10 +309,23 @@ def _email_events_sql(spec: DemoSpec) -> str:
     """
 
 
-def generate(database: Path, spec: DemoSpec, quiet: bool = False) -> dict[str, int]:
+class DemoRefused(Exception):
+    """The warehouse holds real (loaded) data."""
+
+
+def generate(
+    database: Path, spec: DemoSpec, quiet: bool = False, force: bool = False
+) -> dict[str, int]:
     """Replace raw.events and raw.profiles with a demo store. Returns the row counts."""
     started = time.monotonic()
     con = connect(database)
+    (loaded_files,) = con.execute("select count(*) from raw.load_log").fetchone()
+    if loaded_files and not force:
+        con.close()
+        raise DemoRefused(
+            f"{database} holds data loaded with scripts/seg load ({loaded_files} files): the demo "
+            "would replace raw.events and raw.profiles. Use another SEGMENTS_DUCKDB_PATH, or --force."
+        )
     try:
         con.execute(_profiles_sql(spec))
         con.execute(_email_events_sql(spec))
@@ -434,6 +448,9 @@ def add_parser(verbs: argparse._SubParsersAction) -> None:
         default=None,
         help="DuckDB file (default: SEGMENTS_DUCKDB_PATH or warehouse/segments.duckdb)",
     )
+    demo.add_argument(
+        "--force", action="store_true", help="replace raw tables even if files were loaded"
+    )
     demo.set_defaults(func=_run)
 
 
@@ -442,5 +459,9 @@ def _run(args: argparse.Namespace) -> int:
         print("seg demo: --profiles and --events must be positive and --days at least 28")
         return 2
     spec = DemoSpec(args.profiles, args.events, args.seed, args.end, args.days)
-    generate(args.database or warehouse_path(args.project_dir), spec)
+    try:
+        generate(args.database or warehouse_path(args.project_dir), spec, force=args.force)
+    except DemoRefused as exc:
+        print(f"seg demo: {exc}", file=sys.stderr)
+        return 1
     return 0
