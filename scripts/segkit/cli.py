@@ -135,13 +135,42 @@ def cmd_list(args: argparse.Namespace) -> int:
     if args.tag:
         rows = [r for r in rows if args.tag in (r[3] or [])]
     if args.json:
-        keys = ["segment", "description", "owner", "tags", "size", "evaluated_at"]
+        keys = [
+            "segment",
+            "description",
+            "owner",
+            "tags",
+            "size",
+            "entered",
+            "exited",
+            "evaluated_at",
+        ]
         print(json.dumps([dict(zip(keys, r, strict=True)) for r in rows], default=str, indent=2))
         return 0
-    table = [
-        [r[0], f"{r[4]:,}", r[2] or "", ", ".join(r[3] or []), str(r[5])[:19], r[1]] for r in rows
+    headers = [
+        "segment",
+        "size",
+        "entered",
+        "exited",
+        "owner",
+        "tags",
+        "evaluated at",
+        "description",
     ]
-    print(_table(["segment", "size", "owner", "tags", "evaluated at", "description"], table))
+    table = [
+        [
+            r[0],
+            f"{r[4]:,}",
+            f"{r[5]:,}",
+            f"{r[6]:,}",
+            r[2] or "",
+            ", ".join(r[3] or []),
+            str(r[7])[:19],
+            r[1],
+        ]
+        for r in rows
+    ]
+    print(_table(headers, table))
     return 0
 
 
