@@ -204,10 +204,11 @@ def build_parser() -> argparse.ArgumentParser:
     listing.add_argument("--json", action="store_true", help="machine-readable output")
     listing.set_defaults(func=cmd_list)
 
-    from . import demo_store, ingest  # the data verbs live beside their code
+    from . import backfill, demo_store, ingest  # these verbs live beside their code
 
     ingest.add_parser(verbs)
     demo_store.add_parser(verbs)
+    backfill.add_parser(verbs)
     return parser
 
 
