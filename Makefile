@@ -31,7 +31,7 @@ demo: venv
 	scripts/seg list
 
 test: venv
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2 --durations=10
 
 lint: venv
 	$(BIN)/ruff check scripts tests

@@ -21,7 +21,7 @@ from harness import TempProject
 from language_strategies import AS_OFS, EVENT_COLUMN_TYPES, PROFILE_TYPES, conditions, stores
 
 SEGMENTS_PER_BATCH = 60
-BATCHES = int(os.environ.get("SEGMENTS_DIFFERENTIAL_EXAMPLES", "8"))
+BATCHES = int(os.environ.get("SEGMENTS_DIFFERENTIAL_EXAMPLES", "7"))
 
 
 @st.composite

@@ -204,11 +204,12 @@ def build_parser() -> argparse.ArgumentParser:
     listing.add_argument("--json", action="store_true", help="machine-readable output")
     listing.set_defaults(func=cmd_list)
 
-    from . import backfill, demo_store, ingest  # these verbs live beside their code
+    from . import backfill, demo_store, ingest, publish  # these verbs live beside their code
 
     ingest.add_parser(verbs)
     demo_store.add_parser(verbs)
     backfill.add_parser(verbs)
+    publish.add_parser(verbs)
     return parser
 
 

@@ -180,6 +180,7 @@ def _sessions_sql(spec: DemoSpec, sessions: int) -> str:
                      and raw_day + 50 < active_until_day then raw_day + 50
                 else raw_day end)
             + to_seconds(floor(3600 * (7 + 16 * pow(hour_u, 0.8)))::bigint) as started_at,
+        country as home_country,
         case when has_search then term else null end as search_term,
         case when has_search then case term {term_category} end else favourite_category end
             as category,
@@ -222,7 +223,7 @@ def _session_events_sql(spec: DemoSpec) -> str:
     ),
     unnested as (
         select
-            profile_id, session_id, started_at, search_term, category, is_app, order_u,
+            profile_id, session_id, started_at, search_term, category, is_app, order_u, home_country,
             unnest(event_types) as event_type,
             unnest(range(len(event_types))) as position
         from steps
@@ -248,7 +249,8 @@ def _session_events_sql(spec: DemoSpec) -> str:
                 'revenue', round(10 + pow({eu("value")}, 1.5) * 290, 2),
                 'items', 1 + floor({eu("items")} * 4)::int,
                 'payment', ['card', 'paypal', 'card', 'wallet'][1 + floor({eu("pay")} * 4)::int],
-                'shipping', json_object('country', ['home', 'abroad'][1 + ({eu("ship")} < 0.1)::int]))
+                'shipping', json_object('country', case when {eu("ship")} < 0.1
+                    then {_pick(eu("abroad"), [c for c, _, _ in COUNTRIES])} else home_country end))
         end as properties,
         session_id,
         case when is_app then 'app' else 'web' end as channel,

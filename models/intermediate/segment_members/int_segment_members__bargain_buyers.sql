@@ -2,12 +2,12 @@
 -- Edit the YAML definition and run scripts/seg generate.
 {{ config(**{'meta': {'segment': 'bargain_buyers',
               'source_file': 'segments/bargain_buyers.yml',
-              'source_hash': '1d0c91a96e91869968f564ef9c9ed2cc'}}) }}
+              'source_hash': 'f8a640b5a49dd3aa35677217e5ed3f0c'}}) }}
 {{ segment_members({'name': 'bargain_buyers',
      'condition': {'kind': 'event',
                    'aggregate_id': 'ev_8fd71618c458',
                    'function': 'avg',
-                   'op': 'lt',
+                   'op': 'lte',
                    'value': 50,
                    'family': 'number'},
      'splits': []}) }}

@@ -2,10 +2,10 @@
 -- Edit the YAML definition and run scripts/seg generate.
 {{ config(**{'meta': {'segment': 'night_owls',
               'source_file': 'segments/night_owls.yml',
-              'source_hash': 'c4f72b2c845e3d377c47f4a61501e900'}}) }}
+              'source_hash': '7647d8d9da96475804615b98e0a619af'}}) }}
 {{ segment_members({'name': 'night_owls',
      'condition': {'kind': 'event',
-                   'aggregate_id': 'ev_fdf5696aedcb',
+                   'aggregate_id': 'ev_ffbf5545bbc5',
                    'function': 'count',
                    'op': 'gte',
                    'value': 5,

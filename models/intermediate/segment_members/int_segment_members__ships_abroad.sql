@@ -2,10 +2,10 @@
 -- Edit the YAML definition and run scripts/seg generate.
 {{ config(**{'meta': {'segment': 'ships_abroad',
               'source_file': 'segments/ships_abroad.yml',
-              'source_hash': 'a46bf82e1626a7107c42f3c728b92ade'}}) }}
+              'source_hash': '0ae3a3df12a1be058364c11253987116'}}) }}
 {{ segment_members({'name': 'ships_abroad',
      'condition': {'kind': 'event',
-                   'aggregate_id': 'ev_5ef2d5a97a89',
+                   'aggregate_id': 'ev_f0b8ba9607a1',
                    'function': 'count',
                    'op': 'gte',
                    'value': 1,

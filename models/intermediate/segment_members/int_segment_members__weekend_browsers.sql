@@ -2,12 +2,12 @@
 -- Edit the YAML definition and run scripts/seg generate.
 {{ config(**{'meta': {'segment': 'weekend_browsers',
               'source_file': 'segments/weekend_browsers.yml',
-              'source_hash': '2753d126074570a21645f610dbb0fa78'}}) }}
+              'source_hash': '5951be7a2816eaf5385384bba876608a'}}) }}
 {{ segment_members({'name': 'weekend_browsers',
      'condition': {'kind': 'event',
                    'aggregate_id': 'ev_3cc6ac3872c4',
                    'function': 'count',
-                   'op': 'gte',
-                   'value': 3,
+                   'op': 'gt',
+                   'value': 2,
                    'family': 'number'},
      'splits': []}) }}
