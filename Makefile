@@ -16,18 +16,20 @@ $(STAMP): requirements.txt
 
 venv: $(STAMP)
 
-# Generate the demo store; evaluate every segment as of yesterday, then today; print sizes and
-# who entered and exited between the two evaluations.
+# Generate the demo store; evaluate every segment as of yesterday, then today; publish the BI
+# serving file; print sizes and who entered and exited between the two evaluations.
 # The demo resets its own warehouse file (DEMO_DUCKDB_PATH), history included.
 YESTERDAY := $(shell date -u -d yesterday +%Y-%m-%dT%H:%M:%S)
 DEMO_DUCKDB_PATH ?= warehouse/segments.duckdb
 demo: export SEGMENTS_DUCKDB_PATH := $(DEMO_DUCKDB_PATH)
+demo: export SEGMENTS_SERVING_PATH := $(dir $(DEMO_DUCKDB_PATH))serving.duckdb
 demo: venv
 	rm -f $(DEMO_DUCKDB_PATH) $(DEMO_DUCKDB_PATH).wal
 	scripts/seg demo
 	scripts/seg generate
 	$(BIN)/dbt build --quiet --vars '{as_of: "$(YESTERDAY)"}'
 	$(BIN)/dbt build --quiet
+	scripts/seg publish
 	scripts/seg list
 
 test: venv

@@ -24,7 +24,7 @@ with definitions as (
     select
         {{ segments_string_literal(row.segment) }} as segment,
         {{ segments_string_literal(row.description) }} as description,
-        {{ segments_literal(row.owner) }} as owner,
+        cast({{ segments_literal(row.owner) }} as varchar) as owner,
         {{ segments_array_literal(row.tags) }} as tags,
         {{ segments_string_literal(row.definition) }} as definition,
         {{ segments_string_literal(row.definition_hash) }} as definition_hash,

@@ -28,13 +28,13 @@ final as (
         definitions.tags,
         definitions.definition,
         definitions.definition_hash,
-        version_numbers.version as definition_version,
+        cast(version_numbers.version as bigint) as definition_version,
         version_numbers.first_evaluated_at as definition_changed_at,
         definitions.depends_on,
         definitions.source_file,
-        coalesce(summary.size, 0) as size,
-        coalesce(summary.entered, 0) as entered,
-        coalesce(summary.exited, 0) as exited,
+        cast(coalesce(summary.size, 0) as bigint) as size,
+        cast(coalesce(summary.entered, 0) as bigint) as entered,
+        cast(coalesce(summary.exited, 0) as bigint) as exited,
         {{ segments_as_of_sql() }} as evaluated_at
     from definitions
     left join version_numbers

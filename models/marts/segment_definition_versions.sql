@@ -4,6 +4,7 @@
     materialized='incremental',
     incremental_strategy='append',
     full_refresh=false,
+    on_schema_change='fail',
 ) }}
 
 with definitions as (

@@ -4,6 +4,7 @@
     materialized='incremental',
     incremental_strategy='append',
     full_refresh=false,
+    on_schema_change='fail',
     pre_hook="{{ segments_clear_evaluation() }}",
 ) }}
 {%- set as_of = segments_as_of_sql() %}

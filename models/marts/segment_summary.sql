@@ -3,6 +3,7 @@
     materialized='incremental',
     incremental_strategy='append',
     full_refresh=false,
+    on_schema_change='fail',
     pre_hook="{{ segments_clear_evaluation() }}",
 ) }}
 {%- set as_of = segments_as_of_sql() %}
@@ -36,9 +37,9 @@ changed as (
 final as (
     select
         definitions.segment,
-        coalesce(sizes.size, 0) as size,
-        coalesce(changed.entered, 0) as entered,
-        coalesce(changed.exited, 0) as exited,
+        cast(coalesce(sizes.size, 0) as bigint) as size,
+        cast(coalesce(changed.entered, 0) as bigint) as entered,
+        cast(coalesce(changed.exited, 0) as bigint) as exited,
         {{ as_of }} as evaluated_at
     from definitions
     left join sizes on sizes.segment = definitions.segment

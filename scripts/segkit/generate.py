@@ -149,26 +149,31 @@ def _segment_docs(project: Project) -> str:
             {
                 "name": definition.name,
                 "description": _yaml_text(definition.description),
-                "config": {"meta": meta},
+                # A contract: dashboards rely on these names and types.
+                "config": {"meta": meta, "contract": {"enforced": True}},
                 "data_tests": [{"segments_not_empty": {"config": {"severity": "warn"}}}],
                 "columns": [
                     {
                         "name": "profile_id",
+                        "data_type": "varchar",
                         "description": "A current member of the segment.",
                         "data_tests": ["unique", "not_null"],
                     },
                     {
                         "name": "qualified_at",
+                        "data_type": "timestamp",
                         "description": "The evaluation (as_of) at which the current membership streak began.",
                         "data_tests": ["not_null"],
                     },
                     {
                         "name": "evaluated_at",
+                        "data_type": "timestamp",
                         "description": "The as_of of the evaluation that produced this table.",
                         "data_tests": ["not_null"],
                     },
                     {
                         "name": "split",
+                        "data_type": "varchar",
                         "description": "The member's split (e.g. treatment / holdout), NULL without splits.",
                     },
                 ],
