@@ -12,6 +12,8 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from evaluator import period_start
+
 AS_OFS = [
     dt.datetime(2024, 1, 1, 0, 0, 0),  # a Monday, a year, quarter, month and week start
     dt.datetime(2024, 3, 31, 23, 59, 59),  # end of a quarter
@@ -38,18 +40,6 @@ PROFILE_TYPES = {
     "favourite_category": "varchar",
 }
 EVENT_COLUMN_TYPES = {"channel": "varchar"}
-
-
-def period_start(period: str, t: dt.datetime) -> dt.datetime:
-    day = dt.datetime(t.year, t.month, t.day)
-    starts = {
-        "day": day,
-        "week": day - dt.timedelta(days=day.weekday()),
-        "month": dt.datetime(t.year, t.month, 1),
-        "quarter": dt.datetime(t.year, 3 * ((t.month - 1) // 3) + 1, 1),
-        "year": dt.datetime(t.year, 1, 1),
-    }
-    return starts[period]
 
 
 def edge_moments(as_of: dt.datetime) -> list[dt.datetime]:

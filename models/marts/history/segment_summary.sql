@@ -1,11 +1,5 @@
 {#- Per segment per evaluation: size, entered, exited. Append-only like the history. -#}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    full_refresh=false,
-    on_schema_change='fail',
-    pre_hook="{{ segments_clear_evaluation() }}",
-) }}
+{{ config(pre_hook="{{ segments_clear_evaluation() }}") }}
 {%- set as_of = segments_as_of_sql() %}
 
 with definitions as (

@@ -1,12 +1,6 @@
 {#- The change log: one row per entry into or exit from a segment, per evaluation. Append-only
     (never rebuilt by --full-refresh); re-running the latest as_of replaces that evaluation's rows. -#}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    full_refresh=false,
-    on_schema_change='fail',
-    pre_hook="{{ segments_clear_evaluation() }}",
-) }}
+{{ config(pre_hook="{{ segments_clear_evaluation() }}") }}
 {%- set as_of = segments_as_of_sql() %}
 
 with current_members as (

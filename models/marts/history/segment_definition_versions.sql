@@ -1,11 +1,5 @@
 {#- Every version of every definition, with the evaluation at which it was first evaluated.
     Append-only: changing a definition adds a version; history rows are never rewritten. -#}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    full_refresh=false,
-    on_schema_change='fail',
-) }}
 
 with definitions as (
     select * from {{ ref('int_segment_definitions') }}
