@@ -19,7 +19,7 @@
     {%- set log_table = _segments_evaluation_log() -%}
     {%- set as_of = segments_as_of() -%}
     {% call statement('create_evaluation_log') %}
-        create schema if not exists {{ log_table.database }}.segmentation;
+        create schema if not exists {{ api.Relation.create(database=log_table.database, schema='segmentation') }};
         create table if not exists {{ log_table }} (
             evaluation_id varchar,
             as_of timestamp,
@@ -29,22 +29,88 @@
             segments_evaluated integer,
             profiles_evaluated bigint,
             status varchar,
-            error_message varchar
+            error_message varchar,
+            mode_reason varchar,
+            definitions_hash varchar,
+            loaded_until timestamp,
+            profiles_updated_until timestamp,
+            baseline_as_of timestamp,
+            baseline_loaded_until timestamp,
+            baseline_profiles_updated_until timestamp
         );
     {% endcall %}
     {%- set latest = run_query("select max(as_of) from " ~ log_table ~ " where status = 'success'").columns[0].values()[0] -%}
     {%- if latest is not none and as_of < latest -%}
         {{ exceptions.raise_compiler_error("as_of " ~ as_of ~ " is earlier than the latest evaluation (" ~ latest ~ "): evaluations only move forward, so nothing was changed. Evaluate at " ~ latest ~ " or later, or rebuild history over past dates with scripts/seg backfill.") }}
     {%- endif -%}
+    {%- set plan = _segments_plan_evaluation(log_table) -%}
     {% call statement('record_evaluation_start') %}
         delete from {{ log_table }} where as_of = {{ segments_timestamp(as_of) }};
-        insert into {{ log_table }} values (
-            '{{ invocation_id }}', {{ segments_timestamp(as_of) }}, current_timestamp::timestamp, null,
-            'full', null, null, 'running', null
-        );
+        insert into {{ log_table }} (
+            evaluation_id, as_of, started_at, mode, status, mode_reason, definitions_hash,
+            loaded_until, profiles_updated_until, baseline_as_of, baseline_loaded_until,
+            baseline_profiles_updated_until
+        )
+        select
+            '{{ invocation_id }}', {{ segments_timestamp(as_of) }}, current_timestamp::timestamp,
+            '{{ plan.mode }}', 'running', {{ segments_string_literal(plan.reason) }},
+            '{{ plan.definitions_hash }}',
+            {{ plan.loaded_until_sql }}, {{ plan.updated_until_sql }},
+            {{ plan.baseline.as_of }}, {{ plan.baseline.loaded_until }},
+            {{ plan.baseline.profiles_updated_until }};
     {% endcall %}
     {#- the hook's own transaction is rolled back by dbt: keep the log row -#}
     {%- do adapter.commit() -%}
+{%- endmacro %}
+
+{#- Full or incremental? Incremental re-evaluates only the profiles whose membership can have
+    changed since the baseline: the latest evaluation, when it succeeded with the same
+    definitions and the store tells arrival (loaded_at) and attribute change (updated_at) times. -#}
+{% macro _segments_plan_evaluation(log_table) -%}
+    {%- set sources = [] -%}
+    {%- for node in graph.nodes.values() if (node.config.meta or {}).get('segments_sources_hash') -%}
+        {%- do sources.append(node.config.meta['segments_sources_hash']) -%}
+    {%- endfor -%}
+    {%- set definitions_hash = sources[0] if sources else '' -%}
+    {%- set events = source('raw', 'events') -%}
+    {%- set profiles = source('raw', 'profiles') -%}
+    {%- set event_columns = _segments_columns(events) -%}
+    {%- set profile_columns = _segments_columns(profiles) -%}
+    {%- set loaded_until_sql = "(select max(loaded_at) from " ~ events ~ ")" if 'loaded_at' in event_columns else 'null' -%}
+    {%- set updated_until_sql = "(select max(updated_at) from " ~ profiles ~ ")" if 'updated_at' in profile_columns else 'null' -%}
+    {%- set rows = run_query("select status, definitions_hash, as_of, loaded_until, profiles_updated_until from " ~ log_table ~ " order by started_at desc limit 1") -%}
+    {%- set none_baseline = {'as_of': 'null', 'loaded_until': 'null', 'profiles_updated_until': 'null'} -%}
+    {%- set reason = none -%}
+    {%- if var('full_evaluation', false) -%}{%- set reason = "asked for (var full_evaluation)" -%}
+    {%- elif flags.FULL_REFRESH -%}{%- set reason = "--full-refresh" -%}
+    {%- elif rows | length == 0 -%}{%- set reason = "first evaluation" -%}
+    {%- elif rows[0][0] != 'success' -%}{%- set reason = "the previous evaluation did not succeed" -%}
+    {%- elif rows[0][1] != definitions_hash -%}{%- set reason = "definitions changed since the previous evaluation" -%}
+    {%- elif 'loaded_at' not in event_columns -%}{%- set reason = "raw.events has no loaded_at column" -%}
+    {%- elif 'updated_at' not in profile_columns -%}{%- set reason = "raw.profiles has no updated_at column" -%}
+    {%- elif rows[0][3] is none -%}{%- set reason = "the previous evaluation saw no loaded_at" -%}
+    {%- endif -%}
+    {%- if reason is not none -%}
+        {{ return({'mode': 'full', 'reason': reason, 'definitions_hash': definitions_hash, 'loaded_until_sql': loaded_until_sql, 'updated_until_sql': updated_until_sql, 'baseline': none_baseline}) }}
+    {%- endif -%}
+    {%- set baseline = {
+        'as_of': segments_timestamp(rows[0][2]),
+        'loaded_until': segments_timestamp(rows[0][3]),
+        'profiles_updated_until': segments_timestamp(rows[0][4]) if rows[0][4] is not none else 'null',
+    } -%}
+    {{ return({'mode': 'incremental', 'reason': 'only profiles that can have changed', 'definitions_hash': definitions_hash, 'loaded_until_sql': loaded_until_sql, 'updated_until_sql': updated_until_sql, 'baseline': baseline}) }}
+{%- endmacro %}
+
+{#- This run's plan, as recorded by begin_evaluation: {mode, baseline_as_of, baseline_loaded_until,
+    baseline_profiles_updated_until}. Full outside evaluations (compile, docs) and while parsing. -#}
+{% macro segments_evaluation() -%}
+    {%- set full = {'mode': 'full'} -%}
+    {%- if not _segments_is_evaluation() -%}{{ return(full) }}{%- endif -%}
+    {%- set log_table = _segments_evaluation_log() -%}
+    {%- if adapter.get_relation(log_table.database, log_table.schema, log_table.identifier) is none -%}{{ return(full) }}{%- endif -%}
+    {%- set rows = run_query("select mode, baseline_as_of, baseline_loaded_until, baseline_profiles_updated_until from " ~ log_table ~ " where evaluation_id = '" ~ invocation_id ~ "'") -%}
+    {%- if rows | length == 0 or rows[0][0] != 'incremental' -%}{{ return(full) }}{%- endif -%}
+    {{ return({'mode': 'incremental', 'baseline_as_of': rows[0][1], 'baseline_loaded_until': rows[0][2], 'baseline_profiles_updated_until': rows[0][3]}) }}
 {%- endmacro %}
 
 {% macro finish_evaluation(results) -%}

@@ -9,6 +9,9 @@
 {%- if segment is not mapping or 'condition' not in segment or 'name' not in segment -%}
     {{ exceptions.raise_compiler_error("segment_members: argument 'segment' must be the generated definition with 'name' and 'condition', got " ~ segment) }}
 {%- endif -%}
+{%- set changed = ref('int_profiles__changed') -%}
+{%- set previous = adapter.get_relation(this.database, this.schema, this.identifier) if execute else none -%}
+{%- set incremental = segments_evaluation().mode == 'incremental' and previous is not none %}
 with evaluated_profiles as (
     select * from {{ ref('int_profiles__evaluated') }}
 ),
@@ -19,11 +22,32 @@ qualified as (
     where {{ _segments_condition(segment.condition) }}
 ),
 
+{%- if incremental %}
+
+{#- incremental: members whose inputs did not change keep their verdict -#}
+unchanged_members as (
+    select previous_members.profile_id
+    from {{ previous }} as previous_members
+    where not exists (
+        select 1 from {{ changed }} as changed
+        where changed.profile_id = previous_members.profile_id
+    )
+),
+{%- endif %}
+
+members as (
+    select profile_id from qualified
+    {%- if incremental %}
+    union all
+    select profile_id from unchanged_members
+    {%- endif %}
+),
+
 final as (
     select
         profile_id,
         {{ _segments_split(segment.name, segment.get('splits', []), 'profile_id') }} as split
-    from qualified
+    from members
 )
 
 select * from final

@@ -62,6 +62,7 @@
 with events as (
     select * from {{ events_relation }}
     where event_ts <= {{ segments_as_of_sql() }}
+      {{ segments_only_changed('profile_id') }}
 ),
 {%- if _segments_uses_attributes(sequences) %}
 profiles as (

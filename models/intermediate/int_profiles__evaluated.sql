@@ -1,5 +1,6 @@
 {#- Every profile evaluated at as_of (a raw.profiles row, or an event at or before as_of), with its
-    attributes and the value of every shared event and sequence condition: one row each. -#}
+    attributes and the value of every shared event and sequence condition: one row each. During
+    an incremental evaluation, only the profiles in int_profiles__changed. -#}
 {%- set profile_columns = _segments_columns(ref('int_profiles__deduplicated')) -%}
 {%- set event_columns = _segments_columns(ref('int_event_conditions__aggregated')) -%}
 {%- set sequence_columns = _segments_columns(ref('int_sequence_conditions__matched')) -%}
@@ -18,6 +19,7 @@ sequence_conditions as (
 
 profile_ids as (
     select profile_id from profiles
+    where true {{ segments_only_changed('profile_id') }}
     union
     select profile_id from event_conditions
 ),

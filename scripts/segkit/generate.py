@@ -99,7 +99,7 @@ def segment_model(definition: n.SegmentDefinition) -> str:
     )
 
 
-def _shared_model(macro: str, items: list[Any], digest: str, description: str) -> str:
+def _shared_model(macro: str, items: Any, digest: str, description: str) -> str:
     config = {"meta": {"segments_sources_hash": digest}}
     return (
         _header(description)
@@ -203,6 +203,66 @@ def _member_docs(project: Project) -> str:
     return f"{YAML_MARK}: do not edit.\n{body}"
 
 
+VIRTUAL_DATE_PROPERTIES = {"event_date": 1, "event_week": 7, "event_month": 31}
+
+
+def change_spec(definitions: list[n.SegmentDefinition]) -> dict[str, Any]:
+    """What incremental evaluation must watch besides new events and changed attributes: every
+    window whose bounds move with as_of (events in the band between the old and the new bound
+    can change a verdict), then_not deadlines, and date attributes compared with windows."""
+    event_windows: list[dict[str, Any]] = []
+    attribute_windows: list[dict[str, Any]] = []
+    deadlines: set[int] = set()
+    full_only: list[str] = []
+
+    def add(window: dict[str, Any], widen_days: int = 0) -> None:
+        item = {"window": window, "widen_days": widen_days}
+        if item not in event_windows:
+            event_windows.append(item)
+
+    for definition in definitions:
+        for node in n.walk(definition.condition):
+            if isinstance(node, n.EventCondition) and node.window is not None:
+                add(node.window.to_data())
+            if (
+                isinstance(node, n.EventCondition)
+                and node.metric
+                and node.metric.predicate.op == "during"
+            ):
+                widen = VIRTUAL_DATE_PROPERTIES.get(node.metric.of or "")
+                if widen is None:
+                    full_only.append(
+                        f"{definition.name}: a window on {node.metric.function} of {node.metric.of}"
+                    )
+                else:
+                    add(node.metric.predicate.value.to_data(), widen)
+            if isinstance(node, n.SequenceCondition):
+                if node.window is not None:
+                    add(node.window.to_data())
+                if node.then_not is not None and node.then_not.within is not None:
+                    deadlines.add(node.then_not.within.seconds)
+            if (
+                isinstance(node, n.PropertyCondition)
+                and node.predicate
+                and node.predicate.op == "during"
+            ):
+                full_only.append(f"{definition.name}: a window on property {node.property}")
+            if (
+                isinstance(node, n.AttributeCondition)
+                and node.predicate
+                and node.predicate.op == "during"
+            ):
+                item = {"column": node.column, "window": node.predicate.value.to_data()}
+                if item not in attribute_windows:
+                    attribute_windows.append(item)
+    return {
+        "event_windows": event_windows,
+        "then_not_deadlines": sorted(deadlines),
+        "attribute_windows": attribute_windows,
+        "full_only": full_only,
+    }
+
+
 def render(project: Project) -> GeneratedFiles:
     """Every generated file for a project that validated."""
     out = GeneratedFiles()
@@ -223,6 +283,9 @@ def render(project: Project) -> GeneratedFiles:
     )
     out.files[shared / "int_sequence_conditions__matched.sql"] = _shared_model(
         "match_sequence_conditions", sequences, digest, "every sequence condition in segments/"
+    )
+    out.files[shared / "int_profiles__changed.sql"] = _shared_model(
+        "changed_profiles", change_spec(definitions), digest, "every window in segments/"
     )
     out.files[shared / "int_segment_definitions.sql"] = _shared_model(
         "segment_definitions",

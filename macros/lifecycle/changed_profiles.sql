@@ -1,0 +1,107 @@
+{#- Incremental evaluation: the profiles whose membership can have changed since the baseline
+    evaluation. Everyone else keeps their verdicts. A profile is re-evaluated when
+    * events of it arrived since the baseline (loaded_at), late ones with old timestamps included;
+    * its attributes changed (updated_at);
+    * one of its events lies where a window's bound moved between the baseline's as_of and this
+      one (expiring "last 30 days", maturing "before"/"from-to" windows, calendar periods rolling
+      over, events becoming "at or before as_of"), or where a then_not deadline passed;
+    * one of its date attributes lies where an attribute window's bound moved.
+    Segments that refer to other segments need nothing more: a profile outside this set has the
+    same inputs everywhere, so its verdict in every segment is unchanged. -#}
+
+{% macro changed_profiles(spec) -%}
+    {{ return(adapter.dispatch('changed_profiles', 'segments')(spec)) }}
+{%- endmacro %}
+
+{#- [earliest, latest] bands (closed) between where a window's bounds were and where they are. -#}
+{% macro _segments_moved_bands(window, before, now, widen_days=0) -%}
+    {%- set widen = modules.datetime.timedelta(days=widen_days) -%}
+    {%- set old = _segments_window_bounds(window, before) -%}
+    {%- set new = _segments_window_bounds(window, now) -%}
+    {%- set bands = [] -%}
+    {%- for edge in ('lower', 'upper') -%}
+        {%- if old[edge] is not none and new[edge] is not none -%}
+            {%- do bands.append([([old[edge], new[edge]] | min) - widen, ([old[edge], new[edge]] | max) + widen]) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(bands) }}
+{%- endmacro %}
+
+{% macro _segments_in_bands(timestamp_sql, bands) -%}
+    {%- set parts = [] -%}
+    {%- for band in bands -%}
+        {%- do parts.append(timestamp_sql ~ ' between ' ~ segments_timestamp(band[0]) ~ ' and ' ~ segments_timestamp(band[1])) -%}
+    {%- endfor -%}
+    ({{ parts | join(' or ') if parts else 'false' }})
+{%- endmacro %}
+
+{% macro default__changed_profiles(spec) -%}
+{%- set evaluation = segments_evaluation() -%}
+{%- set events = ref('stg_raw__events') -%}
+{%- set profiles = ref('stg_raw__profiles') -%}
+{%- if evaluation.mode != 'incremental' or spec.full_only -%}
+{#- a full evaluation re-evaluates everyone: nothing to select -#}
+select cast(null as varchar) as profile_id, cast(null as varchar) as reason
+where 1 = 0
+{%- else -%}
+{%- set before = evaluation.baseline_as_of -%}
+{%- set now = segments_as_of() -%}
+{%- set event_bands = [[before, now]] -%}
+{%- for item in spec.event_windows -%}
+    {%- do event_bands.extend(_segments_moved_bands(item.window, before, now, item.widen_days)) -%}
+{%- endfor -%}
+{%- for seconds in spec.then_not_deadlines -%}
+    {%- set within = modules.datetime.timedelta(seconds=seconds) -%}
+    {%- do event_bands.append([before - within, now - within]) -%}
+{%- endfor -%}
+{%- set attribute_parts = [] -%}
+{%- for item in spec.attribute_windows -%}
+    {%- set bands = _segments_moved_bands(item.window, before, now) -%}
+    {%- do attribute_parts.append(_segments_in_bands('cast(' ~ adapter.quote(item.column) ~ ' as timestamp)', bands)) -%}
+{%- endfor -%}
+with events as (
+    select profile_id, event_ts, loaded_at from {{ events }}
+),
+
+profiles as (
+    select * from {{ profiles }}
+),
+
+changed as (
+    select profile_id, 'events arrived' as reason
+    from events
+    where loaded_at is null or loaded_at > {{ segments_timestamp(evaluation.baseline_loaded_until) }}
+    union all
+    select profile_id, 'a window moved over an event' as reason
+    from events
+    where {{ _segments_in_bands('event_ts', event_bands) }}
+    union all
+    select profile_id, 'attributes changed' as reason
+    from profiles
+    where updated_at is null
+       or updated_at > {{ segments_timestamp(evaluation.baseline_profiles_updated_until) if evaluation.baseline_profiles_updated_until is not none else "cast('0001-01-01' as timestamp)" }}
+    {%- if attribute_parts %}
+    union all
+    select profile_id, 'a window moved over an attribute' as reason
+    from profiles
+    where {{ attribute_parts | join(' or ') }}
+    {%- endif %}
+),
+
+final as (
+    select profile_id, min(reason) as reason
+    from changed
+    group by profile_id
+)
+
+select * from final
+{%- endif -%}
+{%- endmacro %}
+
+{#- `and <profile column> in (the changed profiles)` during an incremental evaluation. -#}
+{% macro segments_only_changed(profile_column) -%}
+    {%- set changed = ref('int_profiles__changed') -%}
+    {%- if segments_evaluation().mode == 'incremental' -%}
+        and {{ profile_column }} in (select profile_id from {{ changed }})
+    {%- endif -%}
+{%- endmacro %}
