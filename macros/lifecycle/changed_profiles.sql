@@ -1,7 +1,8 @@
 {#- Incremental evaluation: the profiles whose membership can have changed since the baseline
     evaluation. Everyone else keeps their verdicts. A profile is re-evaluated when
-    * events of it arrived since the baseline (loaded_at), late ones with old timestamps included;
-    * its attributes changed (updated_at);
+    * events of it arrived since the baseline (loaded_at), late ones with old timestamps included
+      (at or after the baseline's latest loaded_at: loads with the same coarse timestamp count);
+    * its attributes changed (updated_at, likewise);
     * one of its events lies where a window's bound moved between the baseline's as_of and this
       one (expiring "last 30 days", maturing "before"/"from-to" windows, calendar periods rolling
       over, events becoming "at or before as_of"), or where a then_not deadline passed;
@@ -70,7 +71,7 @@ profiles as (
 changed as (
     select profile_id, 'events arrived' as reason
     from events
-    where loaded_at is null or loaded_at > {{ segments_timestamp(evaluation.baseline_loaded_until) }}
+    where loaded_at is null or loaded_at >= {{ segments_timestamp(evaluation.baseline_loaded_until) }}
     union all
     select profile_id, 'a window moved over an event' as reason
     from events
@@ -79,7 +80,7 @@ changed as (
     select profile_id, 'attributes changed' as reason
     from profiles
     where updated_at is null
-       or updated_at > {{ segments_timestamp(evaluation.baseline_profiles_updated_until) if evaluation.baseline_profiles_updated_until is not none else "cast('0001-01-01' as timestamp)" }}
+       or updated_at >= {{ segments_timestamp(evaluation.baseline_profiles_updated_until) if evaluation.baseline_profiles_updated_until is not none else "cast('0001-01-01' as timestamp)" }}
     {%- if attribute_parts %}
     union all
     select profile_id, 'a window moved over an attribute' as reason

@@ -204,8 +204,9 @@ def build_parser() -> argparse.ArgumentParser:
     listing.add_argument("--json", action="store_true", help="machine-readable output")
     listing.set_defaults(func=cmd_list)
 
-    from . import backfill, demo_store, ingest, publish  # these verbs live beside their code
+    from . import backfill, builder, demo_store, ingest, publish  # verbs live beside their code
 
+    builder.add_parsers(verbs)
     ingest.add_parser(verbs)
     demo_store.add_parser(verbs)
     backfill.add_parser(verbs)
