@@ -99,10 +99,17 @@ select * from final
 {%- endif -%}
 {%- endmacro %}
 
-{#- `and <profile column> in (the changed profiles)` during an incremental evaluation. -#}
-{% macro segments_only_changed(profile_column) -%}
+{#- The profiles a run evaluates, as `and <column> ...` filters: during an incremental evaluation
+    only the changed profiles; in a sampled preview (var segments_sample_percent) only a stable
+    random sample of profiles. -#}
+{% macro segments_profile_filter(profile_column) -%}
     {%- set changed = ref('int_profiles__changed') -%}
     {%- if segments_evaluation().mode == 'incremental' -%}
         and {{ profile_column }} in (select profile_id from {{ changed }})
+    {%- endif -%}
+    {%- set sample = var('segments_sample_percent', none) -%}
+    {%- if sample is not none -%}
+        {%- set salt = 'sample:' ~ var('segments_sample_seed', 0) ~ ':' -%}
+        and {{ segments_hash_bucket(segments_string_literal(salt) ~ ' || ' ~ profile_column) }} < {{ (sample * 100) | int }}
     {%- endif -%}
 {%- endmacro %}

@@ -128,7 +128,7 @@
 with events as (
     select * from {{ events_relation }}
     where event_ts <= {{ segments_as_of_sql() }}
-      {{ segments_only_changed('profile_id') }}
+      {{ segments_profile_filter('profile_id') }}
 ),
 {%- if needs_profiles %}
 profiles as (

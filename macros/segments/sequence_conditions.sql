@@ -62,7 +62,7 @@
 with events as (
     select * from {{ events_relation }}
     where event_ts <= {{ segments_as_of_sql() }}
-      {{ segments_only_changed('profile_id') }}
+      {{ segments_profile_filter('profile_id') }}
 ),
 {%- if _segments_uses_attributes(sequences) %}
 profiles as (

@@ -19,7 +19,7 @@ sequence_conditions as (
 
 profile_ids as (
     select profile_id from profiles
-    where true {{ segments_only_changed('profile_id') }}
+    where true {{ segments_profile_filter('profile_id') }}
     union
     select profile_id from event_conditions
 ),

@@ -194,6 +194,165 @@ def cmd_overlap(args: argparse.Namespace) -> int:
     return 0
 
 
+def _definition(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    """The validated definition named on the command line (a name or a draft file)."""
+    from .language.resolve import load_project
+    from .warehouse import read_schema
+
+    value = args.segment
+    path = (
+        Path(value)
+        if value.endswith((".yml", ".yaml"))
+        else args.project_dir / "segments" / f"{value}.yml"
+    )
+    if not path.exists():
+        print(f"seg: no definition {path}", file=sys.stderr)
+        return None
+    project = load_project(
+        args.project_dir, [path.resolve()], read_schema(warehouse_path(args.project_dir))
+    )
+    for diagnostic in project.diagnostics:
+        print(diagnostic, file=sys.stderr)
+    name = next((d.name for d in project.segments.values() if Path(d.file).name == path.name), None)
+    if project.errors or name is None:
+        return None
+    return project.segments[name]
+
+
+def compile_preview(args: argparse.Namespace, definition, sample: float | None) -> str:  # type: ignore[no-untyped-def]
+    """The preview query, rendered by dbt from the same macros as the models."""
+    from .generate import _jinja_literal
+
+    def unique(items: list[dict]) -> list[dict]:
+        return list({item["id"]: item for item in items}.values())
+
+    segment = {"name": definition.name, "condition": definition.condition.to_data()}
+    aggregates = unique([e.aggregate_data() for e in definition.event_conditions()])
+    sequences = unique([q.sequence_data() for q in definition.sequence_conditions()])
+    inline = (
+        f"{{{{ segment_preview({_jinja_literal(segment)}, {_jinja_literal(aggregates)}, "
+        f"{_jinja_literal(sequences)}) }}}}"
+    )
+    variables = (
+        {"segments_sample_percent": sample, "segments_sample_seed": args.seed} if sample else {}
+    )
+    if args.as_of:
+        variables["as_of"] = args.as_of
+    command = [
+        str(Path(sys.executable).parent / "dbt"),
+        "compile",
+        "--quiet",
+        "--output",
+        "json",
+        "--inline",
+        inline,
+        "--project-dir",
+        str(args.project_dir),
+        "--vars",
+        json.dumps(variables),
+    ]
+    env = {
+        **os.environ,
+        "DBT_PROFILES_DIR": os.environ.get("DBT_PROFILES_DIR", str(args.project_dir)),
+    }
+    result = subprocess.run(command, cwd=args.project_dir, env=env, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise RuntimeError(result.stdout[-3000:] + result.stderr[-1000:])
+    return json.loads(result.stdout)["compiled"]
+
+
+def wilson(members: int, sampled: int, z: float = 1.96) -> tuple[float, float]:
+    """95% Wilson score interval of a proportion.
+
+    >>> [round(x, 3) for x in wilson(50, 100)]
+    [0.404, 0.596]
+    """
+    if sampled == 0:
+        return 0.0, 1.0
+    p = members / sampled
+    denominator = 1 + z * z / sampled
+    centre = (p + z * z / (2 * sampled)) / denominator
+    half = z * ((p * (1 - p) / sampled + z * z / (4 * sampled * sampled)) ** 0.5) / denominator
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def cmd_preview(args: argparse.Namespace) -> int:
+    definition = _definition(args)
+    if definition is None:
+        return 1
+    if args.sample is not None and not 0 < args.sample <= 100:
+        print("seg preview: --sample is a percentage above 0 and at most 100", file=sys.stderr)
+        return 2
+    try:
+        sql = compile_preview(args, definition, args.sample)
+    except RuntimeError as exc:
+        print(
+            f"seg preview: dbt could not compile the preview (has the project been built once?):\n{exc}",
+            file=sys.stderr,
+        )
+        return 1
+    con = duckdb.connect(str(warehouse_path(args.project_dir)), read_only=True)
+    try:
+        (catalog,) = con.execute("select current_database()").fetchone()
+        members, evaluated = con.execute(
+            f"select count(*) filter (where is_member), count(*) from ({sql})"
+        ).fetchone()
+        examples = [
+            r[0]
+            for r in con.execute(
+                f"select profile_id from ({sql}) where is_member order by profile_id limit {int(args.limit)}"
+            ).fetchall()
+        ]
+        population = evaluated
+        if args.sample:
+            moment = (
+                f"cast('{args.as_of}' as timestamp)"
+                if args.as_of
+                else "current_timestamp::timestamp"
+            )
+            (population,) = con.execute(
+                f'select count(*) from (select profile_id from "{catalog}".staging.stg_raw__profiles '
+                f'union select profile_id from "{catalog}".staging.stg_raw__events '
+                f"where event_ts <= {moment})"
+            ).fetchone()
+    except duckdb.Error as exc:
+        print(f"seg preview: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        con.close()
+    if args.sample:
+        low, high = wilson(members, evaluated)
+        size = round(population * members / evaluated) if evaluated else 0
+        result = {
+            "size": size,
+            "ci_low": round(population * low),
+            "ci_high": round(population * high),
+            "sampled": True,
+            "sample_size": evaluated,
+            "profiles": examples,
+        }
+    else:
+        result = {
+            "size": members,
+            "ci_low": members,
+            "ci_high": members,
+            "sampled": False,
+            "profiles": examples,
+        }
+    if args.json:
+        print(json.dumps(result, indent=2))
+    elif args.sample:
+        print(
+            f"{definition.name}: about {result['size']:,} members (95% CI {result['ci_low']:,} to "
+            f"{result['ci_high']:,}; {members:,} of {evaluated:,} sampled profiles)"
+        )
+    else:
+        print(f"{definition.name}: {members:,} members of {evaluated:,} profiles")
+    if not args.json and examples:
+        print("examples: " + ", ".join(examples))
+    return 0
+
+
 def add_parsers(verbs: argparse._SubParsersAction) -> None:
     new = verbs.add_parser("new", help="scaffold a segment definition with the building blocks")
     new.add_argument("name", help="segment name (lowercase, digits, _)")
@@ -211,6 +370,22 @@ def add_parsers(verbs: argparse._SubParsersAction) -> None:
     compile_.add_argument("--as-of", help="evaluation time (ISO); default: now")
     compile_.add_argument("--raw", dest="pretty", action="store_false", help="as dbt compiled it")
     compile_.set_defaults(func=cmd_compile)
+
+    preview = verbs.add_parser(
+        "preview", help="audience size and examples, without building anything"
+    )
+    preview.add_argument("segment", help="segment name or a (draft) YAML file")
+    preview.add_argument("--as-of", help="evaluation time (ISO); default: now")
+    preview.add_argument(
+        "--sample",
+        type=float,
+        metavar="PCT",
+        help="evaluate a random PCT%% of profiles and estimate with a 95%% interval",
+    )
+    preview.add_argument("--seed", type=int, default=0, help="which random sample (default 0)")
+    preview.add_argument("--limit", type=int, default=10, help="example profiles (default 10)")
+    preview.add_argument("--json", action="store_true", help="machine-readable output")
+    preview.set_defaults(func=cmd_preview)
 
     overlap_ = verbs.add_parser("overlap", help="pairwise overlap of segments (counts and Jaccard)")
     overlap_.add_argument("segments", nargs="+", help="two or more segment names")
