@@ -211,3 +211,37 @@ def test_changes_that_cannot_be_incremental_fall_back_to_full(project: TempProje
     project.dbt("run", as_of="2024-01-06T00:00:00")
     assert last() == ("full", "raw.events has no loaded_at column")
     assert project.members("visitors") == {"a"}
+
+
+def test_loads_with_the_same_coarse_timestamp_are_not_missed(project: TempProject) -> None:
+    day = dt.datetime(2024, 1, 1)
+    project.write_store(
+        [
+            {
+                "event_id": "e1",
+                "profile_id": "a",
+                "event_type": "visit",
+                "event_ts": day,
+                "loaded_at": day,
+            }
+        ],
+        [],
+        None,
+        {"updated_at": "timestamp"},
+    )
+    project.write_segment(
+        "visitors", "segment: visitors\ndescription: d\ncondition: {event: visit}\n"
+    )
+    project.generate()
+    project.dbt("run", as_of="2024-01-02T00:00:00")
+    con = project.connect()  # a second load stamped with the same (daily) loaded_at
+    con.execute(
+        "insert into raw.events (event_id, profile_id, event_type, event_ts, loaded_at) "
+        "values ('e2', 'b', 'visit', ?, ?)",
+        [day, day],
+    )
+    con.execute("insert into raw.profiles (profile_id, updated_at) values ('c', null)")
+    con.close()
+    project.dbt("run", as_of="2024-01-02T00:00:00")
+    assert project.query("select mode from segmentation.evaluation_log")[0] == ("incremental",)
+    assert project.members("visitors") == {"a", "b"}
