@@ -49,6 +49,7 @@ COUNTRIES = [  # code, share, cities
 ]
 EVENTS_PER_SESSION_ESTIMATE = 5.0
 EMAIL_SHARE_LIMIT = 0.2
+CHUNK_PROFILES = 100_000
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,7 @@ def _pick(u: str, options: list[str]) -> str:
     return f"([{items}])[1 + least(floor({u} * {len(options)}), {len(options) - 1})::int]"
 
 
-def _profiles_sql(spec: DemoSpec) -> str:
+def _profiles_sql(spec: DemoSpec, first: int, last: int) -> str:
     s = spec.seed
     u = lambda key: _u(s, "i", f"'{key}'")  # noqa: E731 - a local shorthand for many draws
     country_cases, threshold = [], 0.0
@@ -104,7 +105,7 @@ def _profiles_sql(spec: DemoSpec) -> str:
             {u("tier")} as tier_noise,
             {_pick(u("category"), CATEGORIES)} as favourite_category,
             {u("birth")} as birth_u
-        from range({spec.profiles}) as t(i)
+        from range({first}, {last}) as t(i)
     )
     select
         *,
@@ -329,33 +330,20 @@ def generate(
             "would replace raw.events and raw.profiles. Use another SEGMENTS_DUCKDB_PATH, or --force."
         )
     try:
-        con.execute(_profiles_sql(spec))
-        con.execute(_email_events_sql(spec))
-        email_budget = int(spec.events * EMAIL_SHARE_LIMIT)
-        (email_count,) = con.execute("select count(*) from demo_email_events").fetchone()
-        if email_count > email_budget:
-            # Keep whole sends (an open with its click), chosen by their random draw.
-            con.execute(
-                "create or replace temp table demo_email_events as "
-                "select * from demo_email_events where keep_u < ?",
-                [email_budget / email_count],
-            )
-            con.execute(
-                "create or replace temp table demo_email_events as select * from "
-                "demo_email_events qualify row_number() over (order by keep_u, event_id) <= ?",
-                [email_budget],
-            )
-        (email_count,) = con.execute("select count(*) from demo_email_events").fetchone()
-        session_budget = spec.events - email_count
-        sessions = max(1, int(session_budget / EVENTS_PER_SESSION_ESTIMATE * 1.15))
-        while True:
-            con.execute(_sessions_sql(spec, sessions))
-            con.execute(_session_events_sql(spec))
-            (candidates,) = con.execute("select count(*) from demo_session_events").fetchone()
-            if candidates >= session_budget or sessions > spec.events * 4:
-                break
-            sessions = int(sessions * 1.3) + 10
-        _write_raw(con, spec, session_budget)
+        con.execute("drop table if exists raw.events__demo")
+        con.execute("drop table if exists raw.profiles__demo")
+        # Profiles are generated in chunks so that 100M events fit in memory; each chunk gets
+        # its share of the events, so the total is exact.
+        for first in range(0, spec.profiles, CHUNK_PROFILES):
+            last = min(spec.profiles, first + CHUNK_PROFILES)
+            budget = spec.events * last // spec.profiles - spec.events * first // spec.profiles
+            _generate_chunk(con, spec, first, last, budget)
+        con.execute("begin transaction")
+        con.execute("drop table if exists raw.events")
+        con.execute("drop table if exists raw.profiles")
+        con.execute("alter table raw.events__demo rename to events")
+        con.execute("alter table raw.profiles__demo rename to profiles")
+        con.execute("commit")
         counts = {
             "profiles": con.execute("select count(*) from raw.profiles").fetchone()[0],
             "events": con.execute("select count(*) from raw.events").fetchone()[0],
@@ -372,14 +360,49 @@ def generate(
     return counts
 
 
-def _write_raw(con: duckdb.DuckDBPyConnection, spec: DemoSpec, session_budget: int) -> None:
+def _generate_chunk(
+    con: duckdb.DuckDBPyConnection, spec: DemoSpec, first: int, last: int, events: int
+) -> None:
+    """Profiles first..last-1 and exactly ``events`` events of theirs, appended to the staging tables."""
+    con.execute(_profiles_sql(spec, first, last))
+    con.execute(_email_events_sql(spec))
+    email_budget = int(events * EMAIL_SHARE_LIMIT)
+    (email_count,) = con.execute("select count(*) from demo_email_events").fetchone()
+    if email_count > email_budget:
+        # Keep whole sends (an open with its click), chosen by their random draw.
+        con.execute(
+            "create or replace temp table demo_email_events as "
+            "select * from demo_email_events where keep_u < ?",
+            [email_budget / email_count],
+        )
+        con.execute(
+            "create or replace temp table demo_email_events as select * from "
+            "demo_email_events qualify row_number() over (order by keep_u, event_id) <= ?",
+            [email_budget],
+        )
+    (email_count,) = con.execute("select count(*) from demo_email_events").fetchone()
+    session_budget = events - email_count
+    sessions = max(1, int(session_budget / EVENTS_PER_SESSION_ESTIMATE * 1.15))
+    while True:
+        con.execute(_sessions_sql(spec, sessions))
+        con.execute(_session_events_sql(spec))
+        (candidates,) = con.execute("select count(*) from demo_session_events").fetchone()
+        if candidates >= session_budget or sessions > events * 4:
+            break
+        sessions = int(sessions * 1.3) + 10
+    _append_chunk(con, spec, session_budget)
+
+
+def _append_chunk(con: duckdb.DuckDBPyConnection, spec: DemoSpec, session_budget: int) -> None:
     """Trim sessions to the exact event budget (whole sessions in a random order, the last one
-    cut short) and write raw.events / raw.profiles in one transaction."""
-    con.execute("begin transaction")
-    con.execute("drop table if exists raw.events")
-    con.execute("drop table if exists raw.profiles")
+    cut short) and append to raw.events__demo / raw.profiles__demo."""
+    exists = con.execute(
+        "select count(*) from information_schema.tables where table_schema = 'raw' "
+        "and table_name = 'events__demo'"
+    ).fetchone()[0]
+    into = "insert into raw.{0}__demo" if exists else "create table raw.{0}__demo as"
     con.execute(f"""
-        create table raw.events as
+        {into.format("events")}
         with session_events as (
             select * exclude (order_u),
                    row_number() over (order by order_u, session_id, event_ts, event_id) as rank
@@ -407,7 +430,7 @@ def _write_raw(con: duckdb.DuckDBPyConnection, spec: DemoSpec, session_budget: i
         order by event_ts, event_id
     """)
     con.execute(f"""
-        create table raw.profiles as
+        {into.format("profiles")}
         select
             profile_id,
             country,
@@ -429,7 +452,6 @@ def _write_raw(con: duckdb.DuckDBPyConnection, spec: DemoSpec, session_budget: i
         where has_profile_row
         order by profile_id
     """)
-    con.execute("commit")
 
 
 def add_parser(verbs: argparse._SubParsersAction) -> None:
