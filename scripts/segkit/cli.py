@@ -111,6 +111,8 @@ def _table(headers: list[str], rows: list[list[str]]) -> str:
 def cmd_list(args: argparse.Namespace) -> int:
     import duckdb
 
+    from .generate import definition_hash
+
     database = warehouse_path(args.project_dir)
     if not database.exists():
         print(
@@ -121,8 +123,8 @@ def cmd_list(args: argparse.Namespace) -> int:
     con = duckdb.connect(str(database), read_only=True)
     try:
         rows = con.execute(
-            "select segment, description, owner, tags, size, entered, exited, evaluated_at "
-            "from segmentation.segment_catalog order by segment"
+            "select segment, description, owner, tags, size, entered, exited, evaluated_at, "
+            "definition_hash from segmentation.segment_catalog order by segment"
         ).fetchall()
     except duckdb.Error:
         print(
@@ -132,20 +134,40 @@ def cmd_list(args: argparse.Namespace) -> int:
         return 1
     finally:
         con.close()
+    # Stale: the definition on disk differs from the one last built (or is gone / not built yet).
+    current = {name: definition_hash(d) for name, d in _load(args.project_dir).segments.items()}
+    built = {r[0] for r in rows}
+    records = [
+        {
+            "segment": r[0],
+            "description": r[1],
+            "owner": r[2],
+            "tags": r[3] or [],
+            "size": r[4],
+            "entered": r[5],
+            "exited": r[6],
+            "evaluated_at": r[7],
+            "stale": current.get(r[0]) != r[8],
+        }
+        for r in rows
+    ] + [
+        {
+            "segment": name,
+            "description": "(not built yet)",
+            "owner": None,
+            "tags": [],
+            "size": None,
+            "entered": None,
+            "exited": None,
+            "evaluated_at": None,
+            "stale": True,
+        }
+        for name in sorted(set(current) - built)
+    ]
     if args.tag:
-        rows = [r for r in rows if args.tag in (r[3] or [])]
+        records = [r for r in records if args.tag in r["tags"]]
     if args.json:
-        keys = [
-            "segment",
-            "description",
-            "owner",
-            "tags",
-            "size",
-            "entered",
-            "exited",
-            "evaluated_at",
-        ]
-        print(json.dumps([dict(zip(keys, r, strict=True)) for r in rows], default=str, indent=2))
+        print(json.dumps(records, default=str, indent=2))
         return 0
     headers = [
         "segment",
@@ -157,20 +179,28 @@ def cmd_list(args: argparse.Namespace) -> int:
         "evaluated at",
         "description",
     ]
+
+    def number(value: int | None) -> str:
+        return f"{value:,}" if value is not None else "-"
+
     table = [
         [
-            r[0],
-            f"{r[4]:,}",
-            f"{r[5]:,}",
-            f"{r[6]:,}",
-            r[2] or "",
-            ", ".join(r[3] or []),
-            str(r[7])[:19],
-            r[1],
+            r["segment"] + (" *" if r["stale"] else ""),
+            number(r["size"]),
+            number(r["entered"]),
+            number(r["exited"]),
+            r["owner"] or "",
+            ", ".join(r["tags"]),
+            str(r["evaluated_at"] or "")[:19],
+            r["description"],
         ]
-        for r in rows
+        for r in records
     ]
     print(_table(headers, table))
+    if any(r["stale"] for r in records):
+        print(
+            "\n* stale: the definition changed since the last build (run scripts/seg generate and dbt build)"
+        )
     return 0
 
 

@@ -113,15 +113,24 @@ def _unique(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [by_id[key] for key in sorted(by_id)]
 
 
+def _canonical(definition: n.SegmentDefinition) -> str:
+    return json.dumps(definition.raw, sort_keys=True, separators=(",", ":"))
+
+
+def definition_hash(definition: n.SegmentDefinition) -> str:
+    """The hash the catalog records for a definition (of its content, not its formatting)."""
+    return hashlib.md5(_canonical(definition).encode()).hexdigest()
+
+
 def _definition_row(definition: n.SegmentDefinition) -> dict[str, Any]:
-    canonical = json.dumps(definition.raw, sort_keys=True, separators=(",", ":"))
+    canonical = _canonical(definition)
     return {
         "segment": definition.name,
         "description": definition.description,
         "owner": definition.owner,
         "tags": list(definition.tags),
         "definition": canonical,
-        "definition_hash": hashlib.md5(canonical.encode()).hexdigest(),
+        "definition_hash": definition_hash(definition),
         "depends_on": definition.referenced_segments(),
         "source_file": definition.file,
     }
