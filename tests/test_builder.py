@@ -233,3 +233,39 @@ def test_list_text_json_and_tags(built: TempProject, capsys: pytest.CaptureFixtu
         "entered",
         "exited",
     ]
+
+
+@pytest.mark.parametrize("segment", SEGMENTS)
+def test_explain_agrees_with_the_membership_tables(
+    built: TempProject, capsys: pytest.CaptureFixture[str], segment: str
+) -> None:
+    members = built.members(segment)
+    everyone = {
+        r[0] for r in built.query("select profile_id from intermediate.int_profiles__evaluated")
+    }
+    for profile_id in (min(members), min(everyone - members)):
+        status, out, _ = run(
+            built, capsys, "explain", segment, profile_id, "--as-of", AS_OF, "--json"
+        )
+        result = json.loads(out)
+        assert status == 0 and result["member"] == (profile_id in members)
+        assert result["condition"]["holds"] == result["member"]
+        assert "holds" in json.dumps(result["condition"])
+
+
+def test_explain_text_shows_every_node_with_observations(
+    built: TempProject, capsys: pytest.CaptureFixture[str]
+) -> None:
+    member = min(built.members("cart_abandoners_es"))
+    status, out, _ = run(built, capsys, "explain", "cart_abandoners_es", member, "--as-of", AS_OF)
+    lines = out.splitlines()
+    assert status == 0 and lines[0] == f"{member} is a member of cart_abandoners_es"
+    assert lines[1] == "\u2713 all"
+    assert lines[2].startswith("  \u2713 attribute country in ['ES', 'MX']   [")
+    assert (
+        lines[3].startswith("  \u2713 sequence   [step 1: ")
+        and "chain end(s), last 2026-01-" in lines[3]
+    )
+    assert lines[4:] == ["  \u2713 not", "    \u2717 in segment recent_big_spenders"]
+    status, out, _ = run(built, capsys, "explain", "cart_abandoners_es", "nobody", "--as-of", AS_OF)
+    assert status == 0 and "nobody is not a member" in out and "not evaluated" in out

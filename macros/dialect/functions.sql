@@ -70,3 +70,14 @@
 {% macro spark__segments_hash_bucket(text_sql) -%}
     (cast(conv(left(md5({{ text_sql }}), 8), 16, 10) as bigint) % 10000)
 {%- endmacro %}
+
+{#- A bucket 0..9999 for sampling: any good hash will do, so each engine uses its fastest. -#}
+{% macro segments_sample_bucket(text_sql) -%}
+    {{ return(adapter.dispatch('segments_sample_bucket', 'segments')(text_sql)) }}
+{%- endmacro %}
+{% macro default__segments_sample_bucket(text_sql) -%}
+    {{ segments_hash_bucket(text_sql) }}
+{%- endmacro %}
+{% macro duckdb__segments_sample_bucket(text_sql) -%}
+    (hash({{ text_sql }}) % 10000)
+{%- endmacro %}

@@ -101,15 +101,19 @@ select * from final
 
 {#- The profiles a run evaluates, as `and <column> ...` filters: during an incremental evaluation
     only the changed profiles; in a sampled preview (var segments_sample_percent) only a stable
-    random sample of profiles. -#}
+    random sample of profiles; in an explanation (var segments_explain_profile) one profile. -#}
 {% macro segments_profile_filter(profile_column) -%}
     {%- set changed = ref('int_profiles__changed') -%}
     {%- if segments_evaluation().mode == 'incremental' -%}
         and {{ profile_column }} in (select profile_id from {{ changed }})
     {%- endif -%}
+    {%- set explained = var('segments_explain_profile', none) -%}
+    {%- if explained is not none -%}
+        and {{ profile_column }} = {{ segments_string_literal(explained | string) }}
+    {%- endif -%}
     {%- set sample = var('segments_sample_percent', none) -%}
     {%- if sample is not none -%}
         {%- set salt = 'sample:' ~ var('segments_sample_seed', 0) ~ ':' -%}
-        and {{ segments_hash_bucket(segments_string_literal(salt) ~ ' || ' ~ profile_column) }} < {{ (sample * 100) | int }}
+        and {{ segments_sample_bucket(segments_string_literal(salt) ~ ' || ' ~ profile_column) }} < {{ (sample * 100) | int }}
     {%- endif -%}
 {%- endmacro %}

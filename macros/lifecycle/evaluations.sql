@@ -2,8 +2,11 @@
     on-run-start refuses an as_of earlier than the latest evaluation and records the evaluation
     in segmentation.evaluation_log; on-run-end records how it ended. -#}
 
+{#- A run is an evaluation when it builds the change log (a plain `dbt build` / `dbt run`);
+    a run of a few selected models is not, and is neither logged nor used as a baseline. -#}
 {% macro _segments_is_evaluation() -%}
-    {{ return(execute and flags.WHICH in ('build', 'run')) }}
+    {{ return(execute and flags.WHICH in ('build', 'run')
+              and 'model.segments.segment_membership_history' in selected_resources) }}
 {%- endmacro %}
 
 {% macro _segments_evaluation_log() -%}

@@ -219,8 +219,14 @@ def _definition(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     return project.segments[name]
 
 
-def compile_preview(args: argparse.Namespace, definition, sample: float | None) -> str:  # type: ignore[no-untyped-def]
-    """The preview query, rendered by dbt from the same macros as the models."""
+def compile_preview(
+    args: argparse.Namespace,
+    definition,  # type: ignore[no-untyped-def]
+    sample: float | None,
+    macro: str = "segment_preview",
+    profile_id: str | None = None,
+) -> str:
+    """The preview (or explain) query, rendered by dbt from the same macros as the models."""
     from .generate import _jinja_literal
 
     def unique(items: list[dict]) -> list[dict]:
@@ -230,12 +236,14 @@ def compile_preview(args: argparse.Namespace, definition, sample: float | None) 
     aggregates = unique([e.aggregate_data() for e in definition.event_conditions()])
     sequences = unique([q.sequence_data() for q in definition.sequence_conditions()])
     inline = (
-        f"{{{{ segment_preview({_jinja_literal(segment)}, {_jinja_literal(aggregates)}, "
+        f"{{{{ {macro}({_jinja_literal(segment)}, {_jinja_literal(aggregates)}, "
         f"{_jinja_literal(sequences)}) }}}}"
     )
-    variables = (
+    variables: dict = (
         {"segments_sample_percent": sample, "segments_sample_seed": args.seed} if sample else {}
     )
+    if profile_id is not None:
+        variables["segments_explain_profile"] = profile_id
     if args.as_of:
         variables["as_of"] = args.as_of
     command = [
@@ -292,15 +300,20 @@ def cmd_preview(args: argparse.Namespace) -> int:
         )
         return 1
     con = duckdb.connect(str(warehouse_path(args.project_dir)), read_only=True)
+    # DuckDB's progress bar shows on a terminal while a big store is evaluated.
+    con.execute(f"set enable_progress_bar = {'true' if sys.stderr.isatty() else 'false'}")
     try:
         (catalog,) = con.execute("select current_database()").fetchone()
+        # evaluate once, then count and pick examples from the result
+        con.execute(f"create temp table preview as {sql}")
         members, evaluated = con.execute(
-            f"select count(*) filter (where is_member), count(*) from ({sql})"
+            "select count(*) filter (where is_member), count(*) from preview"
         ).fetchone()
         examples = [
             r[0]
             for r in con.execute(
-                f"select profile_id from ({sql}) where is_member order by profile_id limit {int(args.limit)}"
+                "select profile_id from preview where is_member order by profile_id limit ?",
+                [int(args.limit)],
             ).fetchall()
         ]
         population = evaluated
@@ -353,6 +366,106 @@ def cmd_preview(args: argparse.Namespace) -> int:
     return 0
 
 
+def _tree(node: dict, row: dict, counter: list[int]) -> dict:
+    """The condition tree with each node's verdict and observation, in the macro's pre-order."""
+    index = counter[0]
+    counter[0] += 1
+    described = {
+        key: node[key]
+        for key in ("kind", "column", "op", "value", "segment", "function")
+        if key in node
+    }
+    described["holds"] = bool(row[f"node_{index}"])
+    if row[f"observed_{index}"] is not None:
+        described["observed"] = row[f"observed_{index}"]
+    children = [_tree(c, row, counter) for c in node.get("children", [])]
+    if node["kind"] == "not":
+        children = [_tree(node["child"], row, counter)]
+    if children:
+        described["children"] = children
+    return described
+
+
+def _describe(node: dict) -> str:
+    kind = node["kind"]
+    if kind in ("all", "any", "not"):
+        return kind
+    if kind == "attribute":
+        return f"attribute {node['column']} {node['op']} {node['value']}"
+    if kind == "event":
+        return f"event {node['function']} {node['op']} {node['value']}"
+    if kind == "in_segment":
+        return f"in segment {node['segment']}"
+    return kind
+
+
+def _colour(text: str, code: str) -> str:
+    """ANSI colour on a terminal (unless NO_COLOR is set), plain text otherwise."""
+    if sys.stdout.isatty() and not os.environ.get("NO_COLOR"):
+        return f"\033[{code}m{text}\033[0m"
+    return text
+
+
+def _print_tree(node: dict, depth: int = 0) -> None:
+    mark = _colour("\u2713", "32") if node["holds"] else _colour("\u2717", "31")
+    observed = f"   [{node['observed']}]" if "observed" in node else ""
+    print(f"{'  ' * depth}{mark} {_describe(node)}{observed}")
+    for child in node.get("children", []):
+        _print_tree(child, depth + 1)
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    definition = _definition(args)
+    if definition is None:
+        return 1
+    try:
+        sql = compile_preview(args, definition, None, "segment_explain", args.profile_id)
+    except RuntimeError as exc:
+        print(f"seg explain: dbt could not compile the explanation:\n{exc}", file=sys.stderr)
+        return 1
+    con = duckdb.connect(str(warehouse_path(args.project_dir)), read_only=True)
+    try:
+        cursor = con.execute(sql)
+        names = [d[0] for d in cursor.description]
+        found = cursor.fetchone()
+    except duckdb.Error as exc:
+        print(f"seg explain: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        con.close()
+    if found is None:
+        result = {
+            "member": False,
+            "profile_id": args.profile_id,
+            "evaluated": False,
+            "condition": None,
+        }
+        message = (
+            f"{args.profile_id} is not evaluated at this as_of: no raw.profiles row and no "
+            "event at or before as_of"
+        )
+    else:
+        row = dict(zip(names, found, strict=True))
+        tree = _tree(definition.condition.to_data(), row, [0])
+        result = {
+            "member": tree["holds"],
+            "profile_id": args.profile_id,
+            "evaluated": True,
+            "condition": tree,
+        }
+        message = ""
+    if args.json:
+        print(json.dumps(result, indent=2, default=str))
+        return 0
+    verdict = "is a member of" if result["member"] else "is not a member of"
+    print(f"{args.profile_id} {verdict} {definition.name}")
+    if message:
+        print(message)
+    else:
+        _print_tree(result["condition"])
+    return 0
+
+
 def add_parsers(verbs: argparse._SubParsersAction) -> None:
     new = verbs.add_parser("new", help="scaffold a segment definition with the building blocks")
     new.add_argument("name", help="segment name (lowercase, digits, _)")
@@ -386,6 +499,13 @@ def add_parsers(verbs: argparse._SubParsersAction) -> None:
     preview.add_argument("--limit", type=int, default=10, help="example profiles (default 10)")
     preview.add_argument("--json", action="store_true", help="machine-readable output")
     preview.set_defaults(func=cmd_preview)
+
+    explain = verbs.add_parser("explain", help="why a profile is or is not a member, node by node")
+    explain.add_argument("segment", help="segment name or a (draft) YAML file")
+    explain.add_argument("profile_id", help="the profile")
+    explain.add_argument("--as-of", help="evaluation time (ISO); default: now")
+    explain.add_argument("--json", action="store_true", help="machine-readable output")
+    explain.set_defaults(func=cmd_explain, seed=0)
 
     overlap_ = verbs.add_parser("overlap", help="pairwise overlap of segments (counts and Jaccard)")
     overlap_.add_argument("segments", nargs="+", help="two or more segment names")

@@ -14,6 +14,7 @@ from pathlib import Path
 import duckdb
 
 DEFAULT_DUCKDB_PATH = "warehouse/segments.duckdb"
+PROPERTY_SAMPLE_ROWS = 200_000
 EVENT_CONTRACT_COLUMNS = ("event_id", "profile_id", "event_type", "event_ts")
 
 
@@ -72,6 +73,24 @@ class WarehouseSchema:
     event_columns: dict[str, str] = field(default_factory=dict)
     property_paths: dict[str, str] = field(default_factory=dict)
     event_types: set[str] = field(default_factory=set)
+    database: Path | None = None
+
+    def has_property(self, path: str) -> bool:
+        """Whether any event has this JSON path. The known paths come from a sample of the
+        events; a path outside it is looked up in all of them (only for such rare paths)."""
+        if path in self.property_paths:
+            return True
+        if self.database is None or "properties" not in self.event_columns:
+            return False
+        con = duckdb.connect(str(self.database), read_only=True)
+        try:
+            found = con.execute(
+                "select 1 from raw.events where json_extract(properties, ?) is not null limit 1",
+                ["$." + path],
+            ).fetchone()
+        finally:
+            con.close()
+        return found is not None
 
     @property
     def event_properties(self) -> dict[str, str]:
@@ -112,9 +131,12 @@ def read_schema(database: Path) -> WarehouseSchema | None:
             target = schema.event_columns if table == "events" else schema.profile_columns
             target[column] = type_family(data_type)
         schema.profile_columns.setdefault("profile_id", "string")
+        schema.database = database
         if "properties" in schema.event_columns:
+            # A sample keeps this cheap on 100M events; has_property checks the rest on demand.
             (structure,) = con.execute(
-                "select json_group_structure(properties) from raw.events where properties is not null"
+                "select json_group_structure(properties) from (select properties from raw.events "
+                f"where properties is not null using sample {PROPERTY_SAMPLE_ROWS} rows)"
             ).fetchone() or (None,)
             if structure:
                 schema.property_paths = _json_paths(json.loads(structure))

@@ -4,5 +4,5 @@
               'source_file': 'segments/quick_converters.yml',
               'source_hash': '2def6a835b701956e6787046264f6656'}}) }}
 {{ segment_members({'name': 'quick_converters',
-     'condition': {'kind': 'sequence', 'sequence_id': 'seq_7c09a82e1af0'},
+     'condition': {'kind': 'sequence', 'sequence_id': 'seq_7c09a82e1af0', 'step_count': 3},
      'splits': []}) }}

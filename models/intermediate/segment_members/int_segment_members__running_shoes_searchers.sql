@@ -4,5 +4,5 @@
               'source_file': 'segments/running_shoes_searchers.yml',
               'source_hash': 'c5f33b78611d6b3ec9af1f822cab902d'}}) }}
 {{ segment_members({'name': 'running_shoes_searchers',
-     'condition': {'kind': 'sequence', 'sequence_id': 'seq_1feb6106bf70'},
+     'condition': {'kind': 'sequence', 'sequence_id': 'seq_1feb6106bf70', 'step_count': 1},
      'splits': []}) }}

@@ -295,7 +295,11 @@ class SequenceCondition(Node):
         return {"id": condition_id("seq", data), **data}
 
     def to_data(self) -> dict[str, Any]:
-        return {"kind": "sequence", "sequence_id": self.sequence_data()["id"]}
+        return {
+            "kind": "sequence",
+            "sequence_id": self.sequence_data()["id"],
+            "step_count": len(self.steps),
+        }
 
 
 @dataclass(frozen=True)

@@ -245,7 +245,9 @@ def _check_property(
 ) -> None:
     if name == "session" and "session_id" not in schema.event_columns:
         d.error(line, name, "the 'session' property needs a session_id column in raw.events")
-    elif name not in properties and name not in VIRTUAL_PROPERTIES:
+    elif (
+        name not in properties and name not in VIRTUAL_PROPERTIES and not schema.has_property(name)
+    ):
         d.error(
             line,
             name,
