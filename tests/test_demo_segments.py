@@ -100,3 +100,40 @@ def test_every_demo_segment_is_non_trivial(built: tuple[TempProject, Store]) -> 
     sizes = {name: len(project.members(name)) for name in DEFINITIONS}
     trivial = {name: size for name, size in sizes.items() if size in (0, everyone)}
     assert not trivial, trivial
+
+
+def test_explain_agrees_with_the_tables_for_every_demo_segment(
+    built: tuple[TempProject, Store], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A member and a non-member of every demo segment, explained with one dbt compile."""
+    from segkit.builder import _macro_call, compile_queries
+    from segkit.language.resolve import load_project
+
+    project, store = built
+    monkeypatch.setenv("SEGMENTS_DUCKDB_PATH", str(project.database))
+    monkeypatch.setenv("DBT_PROFILES_DIR", str(project.root))
+    definitions = load_project(project.root).segments
+    picks = {}
+    for name in sorted(DEFINITIONS):
+        members = project.members(name)
+        outsiders = sorted(set(store.profile_ids) - members)
+        picks[name] = [
+            p for p in (min(members, default=None), outsiders[0] if outsiders else None) if p
+        ]
+    profiles = sorted({p for chosen in picks.values() for p in chosen})
+    queries = compile_queries(
+        project.root,
+        [_macro_call("segment_explain", definitions[n]) for n in sorted(DEFINITIONS)],
+        {"as_of": AS_OF.isoformat(), "segments_explain_profile": profiles},
+    )
+    con = duckdb.connect(str(project.database), read_only=True)
+    try:
+        for name, sql in zip(sorted(DEFINITIONS), queries, strict=True):
+            verdicts = dict(con.execute(f"select profile_id, node_0 from ({sql})").fetchall())
+            for profile_id in picks[name]:
+                assert verdicts[profile_id] == (profile_id in project.members(name)), (
+                    name,
+                    profile_id,
+                )
+    finally:
+        con.close()

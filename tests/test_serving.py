@@ -150,7 +150,7 @@ def test_serving_file_holds_only_bi_relations_and_parquet_export(
 
 
 def test_contract_violations_fail_the_build(built: TempProject) -> None:
-    summary = built.root / "models" / "marts" / "segment_summary.sql"
+    summary = built.root / "models" / "marts" / "history" / "segment_summary.sql"
     summary.write_text(
         summary.read_text().replace(
             "cast(coalesce(sizes.size, 0) as bigint) as size",

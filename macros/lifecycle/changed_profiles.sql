@@ -109,7 +109,10 @@ select * from final
     {%- endif -%}
     {%- set explained = var('segments_explain_profile', none) -%}
     {%- if explained is not none -%}
-        and {{ profile_column }} = {{ segments_string_literal(explained | string) }}
+        {%- set ids = [explained] if explained is string else explained -%}
+        {%- set literals = [] -%}
+        {%- for id in ids -%}{%- do literals.append(segments_string_literal(id | string)) -%}{%- endfor -%}
+        and {{ profile_column }} in ({{ literals | join(', ') }})
     {%- endif -%}
     {%- set sample = var('segments_sample_percent', none) -%}
     {%- if sample is not none -%}

@@ -219,14 +219,10 @@ def _definition(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     return project.segments[name]
 
 
-def compile_preview(
-    args: argparse.Namespace,
-    definition,  # type: ignore[no-untyped-def]
-    sample: float | None,
-    macro: str = "segment_preview",
-    profile_id: str | None = None,
-) -> str:
-    """The preview (or explain) query, rendered by dbt from the same macros as the models."""
+SPLIT_MARK = "-- segkit: next query"
+
+
+def _macro_call(macro: str, definition) -> str:  # type: ignore[no-untyped-def]
     from .generate import _jinja_literal
 
     def unique(items: list[dict]) -> list[dict]:
@@ -235,17 +231,15 @@ def compile_preview(
     segment = {"name": definition.name, "condition": definition.condition.to_data()}
     aggregates = unique([e.aggregate_data() for e in definition.event_conditions()])
     sequences = unique([q.sequence_data() for q in definition.sequence_conditions()])
-    inline = (
+    return (
         f"{{{{ {macro}({_jinja_literal(segment)}, {_jinja_literal(aggregates)}, "
         f"{_jinja_literal(sequences)}) }}}}"
     )
-    variables: dict = (
-        {"segments_sample_percent": sample, "segments_sample_seed": args.seed} if sample else {}
-    )
-    if profile_id is not None:
-        variables["segments_explain_profile"] = profile_id
-    if args.as_of:
-        variables["as_of"] = args.as_of
+
+
+def compile_queries(project_dir: Path, calls: list[str], variables: dict) -> list[str]:
+    """Render macro calls with dbt (one `dbt compile --inline` for all of them)."""
+    inline = f"\n{SPLIT_MARK}\n".join(calls)
     command = [
         str(Path(sys.executable).parent / "dbt"),
         "compile",
@@ -255,18 +249,33 @@ def compile_preview(
         "--inline",
         inline,
         "--project-dir",
-        str(args.project_dir),
+        str(project_dir),
         "--vars",
         json.dumps(variables),
     ]
-    env = {
-        **os.environ,
-        "DBT_PROFILES_DIR": os.environ.get("DBT_PROFILES_DIR", str(args.project_dir)),
-    }
-    result = subprocess.run(command, cwd=args.project_dir, env=env, capture_output=True, text=True)
+    env = {**os.environ, "DBT_PROFILES_DIR": os.environ.get("DBT_PROFILES_DIR", str(project_dir))}
+    result = subprocess.run(command, cwd=project_dir, env=env, capture_output=True, text=True)
     if result.returncode != 0:
         raise RuntimeError(result.stdout[-3000:] + result.stderr[-1000:])
-    return json.loads(result.stdout)["compiled"]
+    return json.loads(result.stdout)["compiled"].split(SPLIT_MARK)
+
+
+def compile_preview(
+    args: argparse.Namespace,
+    definition,  # type: ignore[no-untyped-def]
+    sample: float | None,
+    macro: str = "segment_preview",
+    profile_id: str | list[str] | None = None,
+) -> str:
+    """The preview (or explain) query, rendered by dbt from the same macros as the models."""
+    variables: dict = (
+        {"segments_sample_percent": sample, "segments_sample_seed": args.seed} if sample else {}
+    )
+    if profile_id is not None:
+        variables["segments_explain_profile"] = profile_id
+    if args.as_of:
+        variables["as_of"] = args.as_of
+    return compile_queries(args.project_dir, [_macro_call(macro, definition)], variables)[0]
 
 
 def wilson(members: int, sampled: int, z: float = 1.96) -> tuple[float, float]:

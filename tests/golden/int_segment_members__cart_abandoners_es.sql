@@ -25,11 +25,15 @@ WITH evaluated_profiles AS (
         )
       )
     )
+), members AS (
+  SELECT
+    profile_id
+  FROM qualified
 ), final AS (
   SELECT
     profile_id,
     CAST(NULL AS TEXT) AS split
-  FROM qualified
+  FROM members
 )
 SELECT
   *

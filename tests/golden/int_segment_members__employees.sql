@@ -15,11 +15,15 @@ WITH evaluated_profiles AS (
       ),
       FALSE
     )
+), members AS (
+  SELECT
+    profile_id
+  FROM qualified
 ), final AS (
   SELECT
     profile_id,
     CAST(NULL AS TEXT) AS split
-  FROM qualified
+  FROM members
 )
 SELECT
   *

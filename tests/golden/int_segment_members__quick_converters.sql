@@ -10,11 +10,15 @@ WITH evaluated_profiles AS (
   FROM evaluated_profiles AS profile
   WHERE
     COALESCE(profile.seq_700947c475fa, FALSE)
+), members AS (
+  SELECT
+    profile_id
+  FROM qualified
 ), final AS (
   SELECT
     profile_id,
     CAST(NULL AS TEXT) AS split
-  FROM qualified
+  FROM members
 )
 SELECT
   *

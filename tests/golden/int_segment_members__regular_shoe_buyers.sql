@@ -12,11 +12,15 @@ WITH evaluated_profiles AS (
     COALESCE((
       COALESCE(profile.ev_e508c537f758, 0) >= 3
     ), FALSE)
+), members AS (
+  SELECT
+    profile_id
+  FROM qualified
 ), final AS (
   SELECT
     profile_id,
     CAST(NULL AS TEXT) AS split
-  FROM qualified
+  FROM members
 )
 SELECT
   *
