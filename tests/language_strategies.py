@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 
 from evaluator import period_start
@@ -40,6 +41,18 @@ PROFILE_TYPES = {
     "favourite_category": "varchar",
 }
 EVENT_COLUMN_TYPES = {"channel": "varchar"}
+
+
+def dbt_examples(count: int):  # type: ignore[no-untyped-def]
+    """Hypothesis settings for examples that each run dbt: few, reproducible, no shrinking (a
+    failure prints its example instead), no deadline."""
+    return settings(
+        max_examples=count,
+        deadline=None,
+        derandomize=True,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
 
 
 def edge_moments(as_of: dt.datetime) -> list[dt.datetime]:

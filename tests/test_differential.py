@@ -13,12 +13,19 @@ import tempfile
 from pathlib import Path
 
 import yaml
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from evaluator import Store
 from harness import TempProject
-from language_strategies import AS_OFS, EVENT_COLUMN_TYPES, PROFILE_TYPES, conditions, stores
+from language_strategies import (
+    AS_OFS,
+    EVENT_COLUMN_TYPES,
+    PROFILE_TYPES,
+    conditions,
+    dbt_examples,
+    stores,
+)
 
 SEGMENTS_PER_BATCH = 60
 BATCHES = int(os.environ.get("SEGMENTS_DIFFERENTIAL_EXAMPLES", "7"))
@@ -35,13 +42,7 @@ def batches(draw: st.DrawFn):  # type: ignore[no-untyped-def]
     return as_of, events, profiles, definitions
 
 
-@settings(
-    max_examples=BATCHES,
-    deadline=None,
-    derandomize=True,
-    phases=[Phase.explicit, Phase.generate],
-    suppress_health_check=list(HealthCheck),
-)
+@dbt_examples(BATCHES)
 @given(batch=batches())
 def test_compiled_sql_agrees_with_the_evaluator(batch) -> None:  # type: ignore[no-untyped-def]
     as_of, events, profiles, definitions = batch

@@ -11,7 +11,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from harness import TempProject
@@ -22,6 +22,7 @@ from language_strategies import (
     EVENT_TYPES,
     PROFILE_TYPES,
     conditions,
+    dbt_examples,
     stores,
 )
 
@@ -119,13 +120,7 @@ def snapshot(project: TempProject) -> dict[str, set]:
     return {name: set(project.query(sql)) for name, sql in COMPARED.items()}
 
 
-@settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    derandomize=True,
-    phases=[Phase.explicit, Phase.generate],
-    suppress_health_check=list(HealthCheck),
-)
+@dbt_examples(EXAMPLES)
 @given(scenario=scenarios())
 def test_incremental_equals_full(scenario: dict[str, Any]) -> None:
     with tempfile.TemporaryDirectory() as folder:

@@ -41,8 +41,16 @@ sequence_conditions as (
     {{ default__match_sequence_conditions(sequences) | indent(4) }}
 ),
 
+{{ _segments_evaluated_ctes(profile_columns, aggregates | map(attribute='id') | list, sequences | map(attribute='id') | list) }}
+{%- endmacro %}
+
+{#- The CTEs `profile_ids` and `evaluated` over the CTEs profiles, event_conditions and
+    sequence_conditions: every evaluated profile with its attributes and condition values (shared
+    by int_profiles__evaluated and the previews). -#}
+{% macro _segments_evaluated_ctes(profile_columns, event_columns, sequence_columns) -%}
 profile_ids as (
     select profile_id from profiles
+    where true {{ segments_profile_filter('profile_id') }}
     union
     select profile_id from event_conditions
 ),
@@ -53,11 +61,11 @@ evaluated as (
         {%- for name in profile_columns if name != 'profile_id' %},
         profiles.{{ adapter.quote(name) }}
         {%- endfor %}
-        {%- for item in aggregates %},
-        event_conditions.{{ item.id }}
+        {%- for name in event_columns if name != 'profile_id' %},
+        event_conditions.{{ adapter.quote(name) }}
         {%- endfor %}
-        {%- for item in sequences %},
-        sequence_conditions.{{ item.id }}
+        {%- for name in sequence_columns if name != 'profile_id' %},
+        sequence_conditions.{{ adapter.quote(name) }}
         {%- endfor %}
     from profile_ids
     left join profiles on profiles.profile_id = profile_ids.profile_id

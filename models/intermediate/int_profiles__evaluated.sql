@@ -17,29 +17,10 @@ sequence_conditions as (
     select * from {{ ref('int_sequence_conditions__matched') }}
 ),
 
-profile_ids as (
-    select profile_id from profiles
-    where true {{ segments_profile_filter('profile_id') }}
-    union
-    select profile_id from event_conditions
-),
+{{ _segments_evaluated_ctes(profile_columns, event_columns, sequence_columns) }}
 
 final as (
-    select
-        profile_ids.profile_id
-        {%- for name in profile_columns if name != 'profile_id' %},
-        profiles.{{ adapter.quote(name) }}
-        {%- endfor %}
-        {%- for name in event_columns if name != 'profile_id' %},
-        event_conditions.{{ adapter.quote(name) }}
-        {%- endfor %}
-        {%- for name in sequence_columns if name != 'profile_id' %},
-        sequence_conditions.{{ adapter.quote(name) }}
-        {%- endfor %}
-    from profile_ids
-    left join profiles on profiles.profile_id = profile_ids.profile_id
-    left join event_conditions on event_conditions.profile_id = profile_ids.profile_id
-    left join sequence_conditions on sequence_conditions.profile_id = profile_ids.profile_id
+    select * from evaluated
 )
 
 select * from final
