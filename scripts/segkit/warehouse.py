@@ -15,7 +15,6 @@ import duckdb
 
 DEFAULT_DUCKDB_PATH = "warehouse/segments.duckdb"
 PROPERTY_SAMPLE_ROWS = 200_000
-EVENT_CONTRACT_COLUMNS = ("event_id", "profile_id", "event_type", "event_ts")
 
 
 def warehouse_path(project_root: Path) -> Path:

@@ -13,11 +13,10 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-Scalar = str | int | float | bool | dt.date | dt.datetime
+from .vocabulary import STRING_OPERATORS
 
 DURATION_UNITS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 CALENDAR_PERIODS = ("day", "week", "month", "quarter", "year")
-STRING_OPERATOR_NAMES = ("contains", "not_contains", "starts_with", "ends_with", "matches")
 
 
 @dataclass(frozen=True)
@@ -118,7 +117,7 @@ class Predicate:
         """
         if self.op == "during":
             return "timestamp"
-        if self.op in ("exists", *STRING_OPERATOR_NAMES):
+        if self.op in ("exists", *STRING_OPERATORS):
             return "text"
         first = self.value[0] if isinstance(self.value, tuple) else self.value
         if isinstance(first, bool):
