@@ -68,25 +68,37 @@ profiles as (
     select * from {{ profiles }}
 ),
 
+{#- one pass over each table: a row is changed for its first reason (in min(reason) order) -#}
+{%- set arrived = 'loaded_at is null or loaded_at >= ' ~ segments_timestamp(evaluation.baseline_loaded_until) -%}
+{%- set moved = _segments_in_bands('event_ts', event_bands) -%}
+{%- set updated = 'updated_at is null or updated_at >= ' ~ (segments_timestamp(evaluation.baseline_profiles_updated_until) if evaluation.baseline_profiles_updated_until is not none else "cast('0001-01-01' as timestamp)") -%}
+{%- set attribute_moved = attribute_parts | join(' or ') if attribute_parts else 'false' %}
+changed_by_events as (
+    select
+        profile_id,
+        case
+            when {{ moved }} then 'a window moved over an event'
+            else 'events arrived'
+        end as reason
+    from events
+    where ({{ arrived }}) or {{ moved }}
+),
+
+changed_by_attributes as (
+    select
+        profile_id,
+        case
+            when ({{ attribute_moved }}) then 'a window moved over an attribute'
+            else 'attributes changed'
+        end as reason
+    from profiles
+    where ({{ updated }}) or ({{ attribute_moved }})
+),
+
 changed as (
-    select profile_id, 'events arrived' as reason
-    from events
-    where loaded_at is null or loaded_at >= {{ segments_timestamp(evaluation.baseline_loaded_until) }}
+    select * from changed_by_events
     union all
-    select profile_id, 'a window moved over an event' as reason
-    from events
-    where {{ _segments_in_bands('event_ts', event_bands) }}
-    union all
-    select profile_id, 'attributes changed' as reason
-    from profiles
-    where updated_at is null
-       or updated_at >= {{ segments_timestamp(evaluation.baseline_profiles_updated_until) if evaluation.baseline_profiles_updated_until is not none else "cast('0001-01-01' as timestamp)" }}
-    {%- if attribute_parts %}
-    union all
-    select profile_id, 'a window moved over an attribute' as reason
-    from profiles
-    where {{ attribute_parts | join(' or ') }}
-    {%- endif %}
+    select * from changed_by_attributes
 ),
 
 final as (
