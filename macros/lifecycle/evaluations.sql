@@ -160,3 +160,17 @@
       and entered_at <= {{ segments_timestamp(moment) if moment is not string else 'cast(' ~ segments_string_literal(moment) ~ ' as timestamp)' }}
       and (exited_at is null or exited_at > {{ segments_timestamp(moment) if moment is not string else 'cast(' ~ segments_string_literal(moment) ~ ' as timestamp)' }})
 {%- endmacro %}
+
+{#- The members at the previous evaluation (the last one before as_of), from a relation or CTE
+    holding the change log: each (segment, profile) whose latest earlier change is an entry. -#}
+{% macro _segments_previous_members(history) -%}
+    select segment, profile_id, split
+    from (
+        select
+            *,
+            row_number() over (partition by segment, profile_id order by evaluated_at desc) as recency
+        from {{ history }}
+        where evaluated_at < {{ segments_as_of_sql() }}
+    ) as earlier_changes
+    where recency = 1 and change = 'entered'
+{%- endmacro %}

@@ -11,18 +11,8 @@ current_members as (
     select * from {{ ref('int_segment_members__unioned') }}
 ),
 
-ranked_before_now as (
-    select
-        *,
-        row_number() over (partition by segment, profile_id order by evaluated_at desc) as recency
-    from history
-    where evaluated_at < {{ as_of }}
-),
-
 previous_members as (
-    select segment, profile_id, split
-    from ranked_before_now
-    where recency = 1 and change = 'entered'
+    {{ _segments_previous_members('history') }}
 ),
 
 last_entries as (

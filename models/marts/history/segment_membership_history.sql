@@ -22,17 +22,8 @@ history as (
     {%- endif %}
 ),
 
-latest_changes as (
-    select
-        *,
-        row_number() over (partition by segment, profile_id order by evaluated_at desc) as recency
-    from history
-),
-
 previous_members as (
-    select segment, profile_id, split
-    from latest_changes
-    where recency = 1 and change = 'entered'
+    {{ _segments_previous_members('history') }}
 ),
 
 entered as (
