@@ -112,7 +112,7 @@ def condition_of(condition_yaml: str) -> n.Node:
          condition: {attribute: age, gte: 3}
          """,
             [
-                "segments/vip.yml:1: segment 'other' must live in a file named other.yml (one segment per file, named after it), not vip.yml"
+                "segments/vip.yml:1: segment 'other' must live in a file named other.yml (one definition per file, named after it), not vip.yml"
             ],
         ),
         (
@@ -223,10 +223,10 @@ def condition_of(condition_yaml: str) -> n.Node:
          description: d
          condition:
            propensity: repurchase_90d
-           bucket: high
+           bucket: hihg
          """,
             [
-                "segments/vip.yml:4: the 'propensity' condition arrives with Customer AI and is not available yet: use event and attribute conditions for now"
+                "segments/vip.yml:5: 'bucket' is one of high, medium, low or a list of them, got str 'hihg' (did you mean 'high'?)"
             ],
         ),
         (

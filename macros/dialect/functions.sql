@@ -35,6 +35,14 @@
     ({{ timestamp_sql }} + interval '{{ seconds | int }} seconds')
 {%- endmacro %}
 
+{#- Days (with fractions) from one timestamp to a later one. -#}
+{% macro segments_days_between(earlier_sql, later_sql) -%}
+    {{ return(adapter.dispatch('segments_days_between', 'segments')(earlier_sql, later_sql)) }}
+{%- endmacro %}
+{% macro default__segments_days_between(earlier_sql, later_sql) -%}
+    (date_diff('second', {{ earlier_sql }}, {{ later_sql }}) / 86400.0)
+{%- endmacro %}
+
 {% macro segments_date_trunc(period, timestamp_sql) -%}
     {{ return(adapter.dispatch('segments_date_trunc', 'segments')(period, timestamp_sql)) }}
 {%- endmacro %}

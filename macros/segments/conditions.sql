@@ -1,46 +1,49 @@
-{#- Condition nodes over one row of int_profiles__evaluated (alias `profile`), one macro per kind. -#}
+{#- Condition nodes over one row of int_profiles__evaluated (alias `profile`), one macro per kind.
+    `as_of` (default: the run's) is the moment windows are relative to; Customer AI passes its
+    training cutoff. -#}
 
-{% macro _segments_condition(node) -%}
-    {%- if node.kind == 'all' -%}{{ _segments_condition_all(node) }}
-    {%- elif node.kind == 'any' -%}{{ _segments_condition_any(node) }}
-    {%- elif node.kind == 'not' -%}{{ _segments_condition_not(node) }}
-    {%- elif node.kind == 'attribute' -%}{{ _segments_condition_attribute(node) }}
-    {%- elif node.kind == 'event' -%}{{ _segments_condition_event(node) }}
+{% macro _segments_condition(node, as_of=none) -%}
+    {%- if node.kind == 'all' -%}{{ _segments_condition_all(node, as_of) }}
+    {%- elif node.kind == 'any' -%}{{ _segments_condition_any(node, as_of) }}
+    {%- elif node.kind == 'not' -%}{{ _segments_condition_not(node, as_of) }}
+    {%- elif node.kind == 'attribute' -%}{{ _segments_condition_attribute(node, as_of) }}
+    {%- elif node.kind == 'event' -%}{{ _segments_condition_event(node, as_of) }}
     {%- elif node.kind == 'sequence' -%}{{ _segments_condition_sequence(node) }}
     {%- elif node.kind == 'in_segment' -%}{{ _segments_condition_in_segment(node) }}
+    {%- elif node.kind == 'propensity' -%}{{ _segments_condition_propensity(node) }}
     {%- elif node.kind == 'sql' -%}{{ _segments_condition_sql(node) }}
     {%- else -%}
-        {{ exceptions.raise_compiler_error("_segments_condition: unknown condition kind '" ~ node.kind ~ "' (expected all, any, not, attribute, event, sequence, in_segment or sql)") }}
+        {{ exceptions.raise_compiler_error("_segments_condition: unknown condition kind '" ~ node.kind ~ "' (expected all, any, not, attribute, event, sequence, in_segment, propensity or sql)") }}
     {%- endif -%}
 {%- endmacro %}
 
-{% macro _segments_condition_all(node) -%}
+{% macro _segments_condition_all(node, as_of=none) -%}
     {%- set parts = [] -%}
-    {%- for child in node.children -%}{%- do parts.append(_segments_condition(child)) -%}{%- endfor -%}
+    {%- for child in node.children -%}{%- do parts.append(_segments_condition(child, as_of)) -%}{%- endfor -%}
     ({{ parts | join('\n        and ') }})
 {%- endmacro %}
 
-{% macro _segments_condition_any(node) -%}
+{% macro _segments_condition_any(node, as_of=none) -%}
     {%- set parts = [] -%}
-    {%- for child in node.children -%}{%- do parts.append(_segments_condition(child)) -%}{%- endfor -%}
+    {%- for child in node.children -%}{%- do parts.append(_segments_condition(child, as_of)) -%}{%- endfor -%}
     ({{ parts | join('\n        or ') }})
 {%- endmacro %}
 
-{% macro _segments_condition_not(node) -%}
-    (not {{ _segments_condition(node.child) }})
+{% macro _segments_condition_not(node, as_of=none) -%}
+    (not {{ _segments_condition(node.child, as_of) }})
 {%- endmacro %}
 
-{% macro _segments_condition_attribute(node) -%}
-    {{ _segments_predicate('profile.' ~ adapter.quote(node.column), node) }}
+{% macro _segments_condition_attribute(node, as_of=none) -%}
+    {{ _segments_predicate('profile.' ~ adapter.quote(node.column), node, as_of=as_of) }}
 {%- endmacro %}
 
 {#- count, sum and count_distinct over no matching events are 0; avg, min and max are missing. -#}
-{% macro _segments_condition_event(node) -%}
+{% macro _segments_condition_event(node, as_of=none) -%}
     {%- set metric = 'profile.' ~ node.aggregate_id -%}
     {%- if node.function in ('count', 'sum', 'count_distinct') -%}
         {%- set metric = 'coalesce(' ~ metric ~ ', 0)' -%}
     {%- endif -%}
-    {{ _segments_predicate(metric, node) }}
+    {{ _segments_predicate(metric, node, as_of=as_of) }}
 {%- endmacro %}
 
 {% macro _segments_condition_sequence(node) -%}
@@ -49,6 +52,15 @@
 
 {% macro _segments_condition_in_segment(node) -%}
     (profile.profile_id in (select profile_id from {{ ref('int_segment_members__' ~ node.segment) }}))
+{%- endmacro %}
+
+{#- Scores come from this run's Customer AI model; a model that was not trained scores no one. -#}
+{% macro _segments_condition_propensity(node) -%}
+    (profile.profile_id in (
+        select profile_id from {{ ref('int_propensity_scores__ranked') }}
+        where model = {{ segments_string_literal(node.model) }}
+          and {{ _segments_predicate(node.field, node) }}
+    ))
 {%- endmacro %}
 
 {% macro _segments_condition_sql(node) -%}

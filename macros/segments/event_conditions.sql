@@ -99,10 +99,10 @@
 {%- endmacro %}
 
 {#- The metric of one event condition as a conditional aggregate. -#}
-{% macro _segments_event_aggregate(condition, event_columns) -%}
+{% macro _segments_event_aggregate(condition, event_columns, as_of=none) -%}
     {%- set matched = _segments_event_match(condition, event_columns) -%}
     {%- if condition.window is not none -%}
-        {%- set matched = matched ~ ' and ' ~ _segments_window_predicate(condition.window, 'event.event_ts') -%}
+        {%- set matched = matched ~ ' and ' ~ _segments_window_predicate(condition.window, 'event.event_ts', as_of) -%}
     {%- endif -%}
     {%- set function = condition.function -%}
     {%- if function == 'count' -%}

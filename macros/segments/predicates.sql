@@ -11,7 +11,7 @@
     {%- endif -%}
 {%- endmacro %}
 
-{% macro _segments_predicate(subject, predicate, attribute_sql=none) -%}
+{% macro _segments_predicate(subject, predicate, attribute_sql=none, as_of=none) -%}
     {%- set op = predicate.op -%}
     {%- set value = predicate.value -%}
     {%- set ignore_case = predicate.get('ignore_case', false) -%}
@@ -38,7 +38,7 @@
     {%- elif op == 'exists' -%}
         {%- set expression = s ~ (' is not null' if value else ' is null') -%}
     {%- elif op == 'during' -%}
-        {%- set expression = _segments_window_predicate(value, 'cast(' ~ s ~ ' as timestamp)') -%}
+        {%- set expression = _segments_window_predicate(value, 'cast(' ~ s ~ ' as timestamp)', as_of) -%}
     {%- else -%}
         {{ exceptions.raise_compiler_error("_segments_predicate: unknown operator '" ~ op ~ "'") }}
     {%- endif -%}

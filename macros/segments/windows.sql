@@ -93,9 +93,10 @@
     {{ exceptions.raise_compiler_error("_segments_window_bounds: unknown window kind '" ~ window.kind ~ "'") }}
 {%- endmacro %}
 
-{#- A boolean SQL expression: the timestamp expression lies in the window. -#}
-{% macro _segments_window_predicate(window, timestamp_sql) -%}
-    {%- set bounds = _segments_window_bounds(window, segments_as_of()) -%}
+{#- A boolean SQL expression: the timestamp expression lies in the window (relative to as_of, or
+    to another moment: Customer AI evaluates conditions at its training cutoff too). -#}
+{% macro _segments_window_predicate(window, timestamp_sql, as_of=none) -%}
+    {%- set bounds = _segments_window_bounds(window, as_of if as_of is not none else segments_as_of()) -%}
     {%- set parts = [] -%}
     {%- if bounds.lower is not none -%}
         {%- do parts.append(timestamp_sql ~ (' >= ' if bounds.lower_inclusive else ' > ') ~ segments_timestamp(bounds.lower)) -%}

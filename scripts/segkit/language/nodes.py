@@ -321,6 +321,24 @@ class SqlCondition(Node):
         return {"kind": "sql", "sql": dict(self.rendered)}
 
 
+@dataclass(frozen=True)
+class PropensityCondition(Node):
+    """``{propensity: model, bucket: high}``, or ``percentile`` / ``score`` with a numeric operator."""
+
+    model: str = ""
+    field: str = ""
+    predicate: Predicate | None = None
+
+    def to_data(self) -> dict[str, Any]:
+        assert self.predicate is not None
+        return {
+            "kind": "propensity",
+            "model": self.model,
+            "field": self.field,
+            **self.predicate.to_data(),
+        }
+
+
 def walk(node: Node) -> list[Node]:
     """Every node of a condition tree (pre-order), including nodes inside ``where``.
 
@@ -389,8 +407,61 @@ class SegmentDefinition:
     def referenced_segments(self) -> list[str]:
         return sorted({n.segment for n in walk(self.condition) if isinstance(n, InSegment)})
 
+    def referenced_models(self) -> list[str]:
+        return sorted({n.model for n in walk(self.condition) if isinstance(n, PropensityCondition)})
+
     def event_conditions(self) -> list[EventCondition]:
         return [n for n in walk(self.condition) if isinstance(n, EventCondition)]
 
     def sequence_conditions(self) -> list[SequenceCondition]:
         return [n for n in walk(self.condition) if isinstance(n, SequenceCondition)]
+
+
+@dataclass
+class PropensityModel:
+    """One validated ``propensity_model:`` file (Customer AI).
+
+    Training examples are the profiles eligible at ``as_of - prediction_window``; the label is
+    whether a goal event happens in the window after that cutoff (or does not, for churn).
+    """
+
+    name: str
+    file: str
+    line: int
+    description: str
+    goal: EventMatcher
+    prediction_window: Duration
+    direction: str
+    eligible: Node | None
+    attributes: tuple[str, ...]
+    custom_events: tuple[str, ...]
+    value_property: str
+    raw: dict[str, Any]
+    source_hash: str
+
+    def eligible_conditions(self) -> list[EventCondition]:
+        return (
+            [n for n in walk(self.eligible) if isinstance(n, EventCondition)]
+            if self.eligible
+            else []
+        )
+
+    def to_data(self) -> dict[str, Any]:
+        """What the feature macro needs, as plain data."""
+        aggregates = {
+            c.aggregate_data()["id"]: c.aggregate_data() for c in self.eligible_conditions()
+        }
+        return {
+            "name": self.name,
+            "goal": self.goal.to_data(),
+            "prediction_window_seconds": self.prediction_window.seconds,
+            "direction": self.direction,
+            "eligible": self.eligible.to_data() if self.eligible is not None else None,
+            "eligible_aggregates": [aggregates[k] for k in sorted(aggregates)],
+            "attributes": list(self.attributes),
+            "custom_events": list(self.custom_events),
+            "value_property": self.value_property,
+        }
+
+
+Definition = SegmentDefinition | PropensityModel

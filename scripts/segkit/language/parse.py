@@ -22,6 +22,8 @@ from .vocabulary import (
     ATTRIBUTE_VALUE_OPERATORS,
     CALENDAR_PERIODS_HINT,
     CASE_OPERATORS,
+    COMPARISON_OPERATORS,
+    ELIGIBLE_NODE_KINDS,
     EVENT_KEYS,
     LIST_OPERATORS,
     METRICS,
@@ -31,6 +33,10 @@ from .vocabulary import (
     NUMERIC_METRICS,
     OPERATOR_SYNONYMS,
     OPERATORS,
+    PROPENSITY_BUCKETS,
+    PROPENSITY_DIRECTIONS,
+    PROPENSITY_FIELDS,
+    PROPENSITY_MODEL_KEYS,
     SEGMENT_KEYS,
     SEQUENCE_KEYS,
     STEP_KEYS,
@@ -409,13 +415,58 @@ class FileParser:
         return n.InSegment(line, name)
 
     def node_propensity(self, mapping: LocatedDict, line: int) -> n.Node | None:
-        self.d.error(
-            line,
-            "propensity",
-            "the 'propensity' condition arrives with Customer AI and is not available yet: "
-            "use event and attribute conditions for now",
-        )
-        return None
+        """``{propensity: model, bucket: high}`` or ``percentile:`` / ``score: {gte: 90}``."""
+        self._unknown_keys(mapping, ("propensity", *PROPENSITY_FIELDS), "a propensity condition")
+        model = mapping["propensity"]
+        if not isinstance(model, str) or not NAME_PATTERN.match(model):
+            self.d.error(
+                line,
+                "propensity",
+                f"'propensity' must name a propensity model, got {_kind_name(model)}",
+            )
+            return None
+        fields = [k for k in mapping if k in PROPENSITY_FIELDS]
+        if len(fields) != 1:
+            self.d.error(
+                mapping.line_of(fields[1]) if fields else line,
+                fields[1] if fields else "propensity",
+                "a propensity condition compares exactly one of bucket, percentile or score, "
+                "e.g. {propensity: repurchase_90d, bucket: high}",
+            )
+            return None
+        field_name = fields[0]
+        value, field_line = mapping[field_name], mapping.line_of(field_name)
+        if field_name == "bucket":
+            buckets = value if isinstance(value, list) else [value]
+            unknown = [b for b in buckets if b not in PROPENSITY_BUCKETS]
+            if not buckets or unknown:
+                self.d.error(
+                    field_line,
+                    "bucket",
+                    f"'bucket' is one of {', '.join(PROPENSITY_BUCKETS)} or a list of them, "
+                    f"got {_kind_name(value)}",
+                    closest(str(unknown[0]), PROPENSITY_BUCKETS) if unknown else None,
+                )
+                return None
+            predicate = n.Predicate("in", tuple(buckets))
+        else:
+            spec = self._mapping(value, field_line, field_name, "a mapping such as {gte: 90}")
+            if spec is None:
+                return None
+            predicate = self.predicate(
+                spec, (), f"'{field_name}'", (*COMPARISON_OPERATORS, *LIST_OPERATORS, "between")
+            )
+            if predicate is None:
+                return None
+            values = predicate.value if isinstance(predicate.value, tuple) else (predicate.value,)
+            if not _all_numbers(predicate.value) or not all(0 <= v <= 100 for v in values):
+                self.d.error(
+                    field_line,
+                    field_name,
+                    f"'{field_name}' compares with numbers from 0 to 100",
+                )
+                return None
+        return n.PropensityCondition(line, model, field_name, predicate)
 
     def node_sql(self, mapping: LocatedDict, line: int) -> n.Node | None:
         self._unknown_keys(mapping, ("sql",), "'sql'")
@@ -654,6 +705,142 @@ class FileParser:
 
     # ------------------------------------------------------------ the file
 
+    def document(self, doc: Any, path: Path, text: str) -> n.Definition | None:
+        """A file defines a segment, or a propensity model when its first key says so."""
+        if isinstance(doc, LocatedDict) and "propensity_model" in doc:
+            return self.propensity_model(doc, path, text)
+        return self.segment(doc, path, text)
+
+    def _name(self, doc: LocatedDict, key: str, what: str, path: Path) -> str | None:
+        name = doc.get(key)
+        if not isinstance(name, str) or not NAME_PATTERN.match(name):
+            self.d.error(
+                doc.line_of(key),
+                key,
+                f"'{key}' must be a name matching ^[a-z][a-z0-9_]{{0,62}}$ "
+                f"(lowercase letters, digits, underscores), got {_kind_name(name)}",
+            )
+            return None
+        if name != path.stem:
+            self.d.error(
+                doc.line_of(key),
+                key,
+                f"{what} '{name}' must live in a file named {name}{path.suffix} "
+                f"(one definition per file, named after it), not {path.name}",
+            )
+        return name
+
+    def _names(
+        self, doc: LocatedDict, key: str, pattern: re.Pattern[str], what: str
+    ) -> tuple[str, ...]:
+        values = doc.get(key, [])
+        if not isinstance(values, list) or not all(
+            isinstance(v, str) and pattern.match(v) for v in values
+        ):
+            self.d.error(doc.line_of(key), key, f"'{key}' must be a list of {what}")
+            return ()
+        if len(set(values)) != len(values):
+            self.d.error(doc.line_of(key), key, f"'{key}' lists a name twice")
+            return ()
+        return tuple(values)
+
+    def eligible(self, value: Any, line: int) -> n.Node | None:
+        """A condition evaluated at the training cutoff and at as_of: no sequences or references."""
+        condition = self.condition(value, line)
+        if condition is None:
+            return None
+        for node in n.walk(condition):
+            kind = node.to_data()["kind"]
+            if kind not in ELIGIBLE_NODE_KINDS and kind != "property":
+                self.d.error(
+                    node.line,
+                    kind,
+                    f"'eligible' is evaluated at the training cutoff and at as_of, so it uses "
+                    f"{', '.join(ELIGIBLE_NODE_KINDS)} conditions only, not '{kind}'",
+                )
+                return None
+        return condition
+
+    def propensity_model(self, doc: LocatedDict, path: Path, text: str) -> n.PropensityModel | None:
+        self._unknown_keys(doc, PROPENSITY_MODEL_KEYS, "a propensity model file")
+        name = self._name(doc, "propensity_model", "propensity model", path)
+        description = doc.get("description")
+        if not isinstance(description, str) or not description.strip():
+            self.d.error(
+                doc.line_of("description"),
+                "description",
+                "'description' is required: say what the model predicts",
+            )
+        goal = None
+        if "goal" not in doc:
+            self.d.error(
+                doc.line, "goal", "'goal' is required: the event to predict, e.g. {event: purchase}"
+            )
+        else:
+            spec = self._mapping(
+                doc["goal"],
+                doc.line_of("goal"),
+                "goal",
+                "an event matcher {event: ..., where: ...}",
+            )
+            if spec is not None:
+                self._unknown_keys(spec, ("event", "where"), "'goal'")
+                goal = self.matcher(spec, "'goal'")
+        window = None
+        if "prediction_window" not in doc:
+            self.d.error(doc.line, "prediction_window", "'prediction_window' is required, e.g. 90d")
+        else:
+            window = self.duration(
+                doc["prediction_window"], doc.line_of("prediction_window"), "prediction_window"
+            )
+            if window is not None and window.seconds < 86400:
+                self.d.error(
+                    doc.line_of("prediction_window"),
+                    "prediction_window",
+                    "'prediction_window' must be at least 1d",
+                )
+        direction = doc.get("direction", "conversion")
+        if direction not in PROPENSITY_DIRECTIONS:
+            self.d.error(
+                doc.line_of("direction"),
+                "direction",
+                f"'direction' is conversion (the goal will happen) or churn (it will not), "
+                f"got {_kind_name(direction)}",
+                closest(str(direction), PROPENSITY_DIRECTIONS),
+            )
+        eligible = None
+        if "eligible" in doc:
+            eligible = self.eligible(doc["eligible"], doc.line_of("eligible"))
+        attributes = self._names(doc, "attributes", COLUMN_PATTERN, "profile columns")
+        custom_events = self._names(doc, "custom_events", re.compile(r"^\S+$"), "event types")
+        value_property = doc.get("value_property", "revenue")
+        if not isinstance(value_property, str) or not PROPERTY_PATTERN.match(value_property):
+            self.d.error(
+                doc.line_of("value_property"),
+                "value_property",
+                "'value_property' must name the goal events' money property, e.g. revenue",
+            )
+        owner = doc.get("owner")
+        if owner is not None and not isinstance(owner, str):
+            self.d.error(doc.line_of("owner"), "owner", "'owner' must be a name")
+        if self.d.has_errors or name is None or goal is None or window is None:
+            return None
+        return n.PropensityModel(
+            name=name,
+            file=self.d.file,
+            line=doc.line_of("propensity_model"),
+            description=description.strip(),
+            goal=goal,
+            prediction_window=window,
+            direction=direction,
+            eligible=eligible,
+            attributes=attributes,
+            custom_events=custom_events,
+            value_property=value_property,
+            raw=_plain(doc),
+            source_hash=hashlib.md5(text.encode("utf-8")).hexdigest(),
+        )
+
     def segment(self, doc: Any, path: Path, text: str) -> n.SegmentDefinition | None:
         if not isinstance(doc, LocatedDict):
             self.d.error(
@@ -662,29 +849,8 @@ class FileParser:
                 "a segment file is a mapping with 'segment', 'description' and 'condition'",
             )
             return None
-        if "propensity_model" in doc:
-            self.d.error(
-                doc.line_of("propensity_model"),
-                "propensity_model",
-                "propensity models arrive with Customer AI and are not available yet",
-            )
-            return None
         self._unknown_keys(doc, SEGMENT_KEYS, "a segment file")
-        name = doc.get("segment")
-        if not isinstance(name, str) or not NAME_PATTERN.match(name):
-            self.d.error(
-                doc.line_of("segment"),
-                "segment",
-                "'segment' must be a name matching ^[a-z][a-z0-9_]{0,62}$ "
-                f"(lowercase letters, digits, underscores), got {_kind_name(name)}",
-            )
-        elif name != path.stem:
-            self.d.error(
-                doc.line_of("segment"),
-                "segment",
-                f"segment '{name}' must live in a file named {name}{path.suffix} "
-                f"(one segment per file, named after it), not {path.name}",
-            )
+        name = self._name(doc, "segment", "segment", path)
         description = doc.get("description")
         if not isinstance(description, str) or not description.strip():
             self.d.error(
@@ -765,9 +931,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def parse_file(
-    path: Path, display: str | None = None
-) -> tuple[n.SegmentDefinition | None, Diagnostics]:
+def parse_file(path: Path, display: str | None = None) -> tuple[n.Definition | None, Diagnostics]:
     """Load and validate one file. Returns the definition (None on error) and its diagnostics."""
     parser = FileParser(display or str(path))
     try:
@@ -781,7 +945,7 @@ def parse_file(
 
 def parse_text(
     text: str, path: Path, parser: FileParser | None = None
-) -> tuple[n.SegmentDefinition | None, Diagnostics]:
+) -> tuple[n.Definition | None, Diagnostics]:
     parser = parser or FileParser(str(path))
     try:
         doc = load_located(text)
@@ -796,4 +960,4 @@ def parse_text(
         problem = getattr(exc, "problem", None) or str(exc)
         parser.d.error(line, "", f"invalid YAML: {problem}")
         return None, parser.d
-    return parser.segment(doc, path, text), parser.d
+    return parser.document(doc, path, text), parser.d

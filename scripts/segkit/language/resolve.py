@@ -25,6 +25,7 @@ class Project:
 
     root: Path
     segments: dict[str, n.SegmentDefinition] = field(default_factory=dict)
+    models: dict[str, n.PropensityModel] = field(default_factory=dict)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     schema: WarehouseSchema | None = None
 
@@ -57,23 +58,31 @@ def load_project(
         project.diagnostics.extend(diagnostics.items)
         if definition is None:
             continue
-        if definition.name in seen:
+        is_model = isinstance(definition, n.PropensityModel)
+        kind = "propensity model" if is_model else "segment"
+        key = f"{kind} {definition.name}"
+        if key in seen:
             diagnostics = Diagnostics(display)
             diagnostics.error(
                 definition.line,
-                "segment",
-                f"segment '{definition.name}' is already defined in {seen[definition.name]}",
+                "propensity_model" if is_model else "segment",
+                f"{kind} '{definition.name}' is already defined in {seen[key]}",
             )
             project.diagnostics.extend(diagnostics.items)
             continue
-        seen[definition.name] = display
-        project.segments[definition.name] = definition
+        seen[key] = display
+        if isinstance(definition, n.PropensityModel):
+            project.models[definition.name] = definition
+        else:
+            project.segments[definition.name] = definition
     if files is not None:
         _load_referenced(project, all_files, root)
     _check_references(project, file_names)
     if schema is not None:
         for definition in project.segments.values():
             project.diagnostics.extend(check_against_schema(definition, schema).items)
+        for model in project.models.values():
+            project.diagnostics.extend(check_model_against_schema(model, schema).items)
     return project
 
 
@@ -88,14 +97,18 @@ def _load_referenced(project: Project, all_files: list[Path], root: Path) -> Non
     """When checking a few files, also load the segments they reference (quietly)."""
     by_name = {p.stem: p for p in all_files}
     pending = [r for d in project.segments.values() for r in d.referenced_segments()]
+    pending += [m for d in project.segments.values() for m in d.referenced_models()]
     while pending:
         name = pending.pop()
-        if name in project.segments or name not in by_name:
+        if name in project.segments or name in project.models or name not in by_name:
             continue
         definition, _ = parse_file(by_name[name], _display(by_name[name], root))
-        if definition is not None:
+        if isinstance(definition, n.PropensityModel):
+            project.models[name] = definition
+        elif definition is not None:
             project.segments[name] = definition
             pending.extend(definition.referenced_segments())
+            pending.extend(definition.referenced_models())
 
 
 def _check_references(project: Project, file_names: set[str]) -> None:
@@ -113,6 +126,13 @@ def _check_references(project: Project, file_names: set[str]) -> None:
             elif isinstance(node, n.InSegment) and node.segment == definition.name:
                 diagnostics.error(
                     node.line, "in_segment", f"segment '{definition.name}' refers to itself"
+                )
+            elif isinstance(node, n.PropensityCondition) and node.model not in project.models:
+                diagnostics.error(
+                    node.line,
+                    "propensity",
+                    f"unknown propensity model '{node.model}'",
+                    closest(node.model, sorted(project.models)),
                 )
         project.diagnostics.extend(diagnostics.items)
     for cycle in _cycles(project):
@@ -188,8 +208,40 @@ def _type_problem(family: str, predicate: n.Predicate, subject: str) -> str | No
 
 def check_against_schema(definition: n.SegmentDefinition, schema: WarehouseSchema) -> Diagnostics:
     d = Diagnostics(definition.file)
+    _check_condition(d, definition.condition, schema)
+    return d
+
+
+def check_model_against_schema(model: n.PropensityModel, schema: WarehouseSchema) -> Diagnostics:
+    """The goal, the eligibility condition, the attributes and the custom events exist."""
+    d = Diagnostics(model.file)
+    _check_event_types(d, model.line, model.goal, schema)
+    if model.goal.where is not None:
+        _check_condition(d, model.goal.where, schema)
+    if model.eligible is not None:
+        _check_condition(d, model.eligible, schema)
+    for column in model.attributes:
+        if column not in schema.profile_columns:
+            d.error(
+                model.line,
+                column,
+                f"unknown profile column '{column}' in 'attributes'",
+                closest(column, schema.profile_columns),
+            )
+    for event_type in model.custom_events:
+        if event_type not in schema.event_types:
+            d.warning(
+                model.line,
+                event_type,
+                f"custom event type '{event_type}' was never seen in raw.events",
+                closest(event_type, schema.event_types),
+            )
+    return d
+
+
+def _check_condition(d: Diagnostics, condition: n.Node, schema: WarehouseSchema) -> None:
     properties = schema.event_properties
-    for node in n.walk(definition.condition):
+    for node in n.walk(condition):
         if isinstance(node, n.AttributeCondition):
             family = schema.profile_columns.get(node.column)
             if family is None:
@@ -231,7 +283,6 @@ def check_against_schema(definition: n.SegmentDefinition, schema: WarehouseSchem
         elif isinstance(node, n.SqlCondition):
             for message, suggestion in check_sql(node.source, schema.profile_columns).problems:
                 d.error(node.line, "sql", message, suggestion)
-    return d
 
 
 def _property_family(name: str, properties: dict[str, str]) -> str | None:

@@ -7,6 +7,24 @@ import re
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 
 SEGMENT_KEYS = ("segment", "description", "owner", "tags", "condition", "splits")
+PROPENSITY_MODEL_KEYS = (
+    "propensity_model",
+    "description",
+    "owner",
+    "goal",
+    "prediction_window",
+    "direction",
+    "eligible",
+    "attributes",
+    "custom_events",
+    "value_property",
+)
+PROPENSITY_DIRECTIONS = ("conversion", "churn")
+# What a `propensity` condition compares: the bucket by name, percentile and score by number.
+PROPENSITY_FIELDS = ("bucket", "percentile", "score")
+PROPENSITY_BUCKETS = ("high", "medium", "low")
+# Condition kinds a model's `eligible` may use: they are evaluated at two points in time.
+ELIGIBLE_NODE_KINDS = ("all", "any", "not", "attribute", "event", "sql")
 NODE_KINDS = (
     "all",
     "any",

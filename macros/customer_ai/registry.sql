@@ -1,0 +1,100 @@
+{#- The registry of propensity models: their definitions with this run's cutoff, and the training
+    runs and scores of every model unioned (typed empty tables when there is no model). -#}
+
+{% macro propensity_definitions(models) -%}
+{%- set as_of = segments_as_of() -%}
+with definitions as (
+    {%- for row in models %}
+    select
+        {{ segments_string_literal(row.model) }} as model,
+        {{ segments_string_literal(row.description) }} as description,
+        cast({{ segments_literal(row.owner) }} as varchar) as owner,
+        {{ segments_string_literal(row.direction) }} as direction,
+        {{ segments_string_literal(row.prediction_window) }} as prediction_window,
+        {{ segments_timestamp(as_of - modules.datetime.timedelta(seconds=row.prediction_window_seconds)) }} as cutoff,
+        {{ segments_timestamp(as_of) }} as scored_at,
+        {{ segments_string_literal(row.definition) }} as definition,
+        {{ segments_string_literal(row.definition_hash) }} as definition_hash,
+        {{ segments_string_literal(row.source_file) }} as source_file
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
+    {%- else %}
+    select
+        cast(null as varchar) as model,
+        cast(null as varchar) as description,
+        cast(null as varchar) as owner,
+        cast(null as varchar) as direction,
+        cast(null as varchar) as prediction_window,
+        cast(null as timestamp) as cutoff,
+        cast(null as timestamp) as scored_at,
+        cast(null as varchar) as definition,
+        cast(null as varchar) as definition_hash,
+        cast(null as varchar) as source_file
+    where 1 = 0
+    {%- endfor %}
+)
+select * from definitions
+{%- endmacro %}
+
+{#- The columns of a training run that leave the intermediate layer (not the serialized model). -#}
+{% macro _propensity_training_columns() -%}
+    {{ return({
+        'model': 'varchar',
+        'status': 'varchar',
+        'message': 'varchar',
+        'trained_at': 'timestamp',
+        'training_seconds': 'double',
+        'examples': 'bigint',
+        'positives': 'bigint',
+        'holdout_examples': 'bigint',
+        'holdout_positives': 'bigint',
+        'auc': 'double',
+        'average_precision': 'double',
+        'top_decile_lift': 'double',
+        'deciles': 'struct(decile integer, profiles bigint, positives bigint, positive_rate double, lift double, cumulative_gain double)[]',
+        'trees': 'integer',
+        'parameters': 'varchar',
+        'features': 'varchar[]',
+        'feature_importance': 'struct(feature varchar, gain double)[]',
+    }) }}
+{%- endmacro %}
+
+{% macro _propensity_score_columns() -%}
+    {{ return({
+        'model': 'varchar',
+        'profile_id': 'varchar',
+        'probability': 'double',
+        'log_odds': 'double',
+        'base_value': 'double',
+        'contributions': 'double[]',
+        'factors': 'struct(feature varchar, value varchar, contribution double)[]',
+    }) }}
+{%- endmacro %}
+
+{% macro _propensity_union(prefix, names, columns) -%}
+with unioned as (
+    {%- for name in names %}
+    select {{ columns.keys() | join(', ') }}
+    from {{ ref(prefix ~ name) }}
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
+    {%- else %}
+    select
+        {%- for column, sql_type in columns.items() %}
+        cast(null as {{ sql_type }}) as {{ column }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    where 1 = 0
+    {%- endfor %}
+)
+select * from unioned
+{%- endmacro %}
+
+{% macro union_propensity_training(names) -%}
+    {{ _propensity_union('int_propensity_training__', names, _propensity_training_columns()) }}
+{%- endmacro %}
+
+{% macro union_propensity_scores(names) -%}
+    {{ _propensity_union('int_propensity_scores__', names, _propensity_score_columns()) }}
+{%- endmacro %}

@@ -1,0 +1,21 @@
+{#- Customer AI scores: one row per eligible profile per trained propensity model. -#}
+with ranked as (
+    select * from {{ ref('int_propensity_scores__ranked') }}
+),
+
+final as (
+    select
+        profile_id,
+        model,
+        probability,
+        score,
+        percentile,
+        bucket,
+        factors,
+        base_value,
+        log_odds,
+        scored_at
+    from ranked
+)
+
+select * from final
