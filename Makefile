@@ -17,7 +17,8 @@ $(STAMP): requirements.txt
 venv: $(STAMP)
 
 # Generate the demo store; evaluate every segment as of yesterday, then today; publish the BI
-# serving file; print sizes and who entered and exited between the two evaluations.
+# serving file; print sizes and who entered and exited between the two evaluations, and each
+# Customer AI model's held-out AUC and top-decile lift.
 # The demo resets its own warehouse file (DEMO_DUCKDB_PATH), history included.
 YESTERDAY := $(shell date -u -d yesterday +%Y-%m-%dT%H:%M:%S)
 DEMO_DUCKDB_PATH ?= warehouse/segments.duckdb
@@ -31,6 +32,7 @@ demo: venv
 	$(BIN)/dbt build --quiet
 	scripts/seg publish
 	scripts/seg list
+	scripts/seg models
 
 test: venv
 	$(BIN)/python -m pytest -q -n 2 --durations=10

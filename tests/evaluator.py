@@ -201,6 +201,9 @@ class Store:
             self.by_profile.setdefault(event["profile_id"], []).append(event)
         self.profile_ids = sorted(set(profiles) | set(self.by_profile))
         self.segments: dict[str, set[str]] = {}
+        # Customer AI's scores are an input here, as the warehouse computed them:
+        # model -> profile_id -> {"bucket": ..., "percentile": ..., "score": ...}.
+        self.propensity: dict[str, dict[str, dict[str, Any]]] = {}
 
     # ---------------------------------------------------------------- events
 
@@ -350,6 +353,15 @@ class Store:
             return self.sequence(profile_id, node["sequence"])
         if "in_segment" in node:
             return profile_id in self.segments[node["in_segment"]]
+        if "propensity" in node:
+            scores = self.propensity.get(node["propensity"], {}).get(profile_id)
+            if scores is None:
+                return False
+            if "bucket" in node:
+                buckets = node["bucket"] if isinstance(node["bucket"], list) else [node["bucket"]]
+                return scores["bucket"] in buckets
+            field = "percentile" if "percentile" in node else "score"
+            return predicate(node[field], lambda like: scores[field], self.as_of)
         raise ValueError(f"the evaluator does not know {node}")
 
     def members(self, name: str, condition: dict[str, Any]) -> set[str]:

@@ -136,6 +136,8 @@ class TempProject:
             "SEGMENTS_DUCKDB_PATH": str(self.database),
             "DBT_PROFILES_DIR": str(self.root),
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+            # Customer AI's Python models import segkit from the checkout.
+            "PYTHONPATH": str(ROOT / "scripts"),
         }
         command = [str(DBT), *args, "--project-dir", str(self.root)]
         variables = {**(extra_vars or {})}

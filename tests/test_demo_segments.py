@@ -17,16 +17,15 @@ from segkit.demo_store import DemoSpec, generate
 
 AS_OF = dt.datetime(2026, 1, 15, 9, 0, 0)
 SPEC = DemoSpec(profiles=1500, events=60_000, seed=11, end=dt.date(2026, 1, 15), days=400)
-DEFINITIONS = {
-    p.stem: yaml.safe_load(p.read_text()) for p in sorted((ROOT / "segments").glob("*.yml"))
-}
+FILES = {p.stem: yaml.safe_load(p.read_text()) for p in sorted((ROOT / "segments").glob("*.yml"))}
+DEFINITIONS = {name: doc for name, doc in FILES.items() if "segment" in doc}
 
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[TempProject, Store]:
     project = TempProject(tmp_path_factory.mktemp("demo_segments") / "project")
     generate(project.database, SPEC, quiet=True)
-    for name in DEFINITIONS:
+    for name in FILES:
         shutil.copy(ROOT / "segments" / f"{name}.yml", project.root / "segments" / f"{name}.yml")
     project.generate()
     project.build(AS_OF.isoformat())
@@ -50,9 +49,18 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[TempProject, Store]
         cursor = con.execute("select * from raw.profiles")
         names = [d[0] for d in cursor.description]
         profiles = {row[0]: dict(zip(names, row, strict=True)) for row in cursor.fetchall()}
+        scores = con.execute(
+            "select model, profile_id, bucket, percentile, score from segmentation.propensity_scores"
+        ).fetchall()
     finally:
         con.close()
     store = Store(events, profiles, AS_OF, ("channel",))
+    for model, profile_id, bucket, percentile, score in scores:
+        store.propensity.setdefault(model, {})[profile_id] = {
+            "bucket": bucket,
+            "percentile": percentile,
+            "score": score,
+        }
     pending = [n for n in DEFINITIONS if "sql:" not in yaml.safe_dump(DEFINITIONS[n])]
     while pending:  # referenced segments first
         name = next(

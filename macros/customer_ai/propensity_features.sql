@@ -115,9 +115,11 @@ select * from final
 {%- for days in _propensity_windows() -%}
     {%- do aggregates.append(('goal_count_' ~ days ~ 'd', 'count(case when ' ~ goal ~ ' and ' ~ since[days] ~ ' then 1 end)')) -%}
 {%- endfor -%}
-{%- do aggregates.append(('goal_value_total', 'coalesce(sum(case when ' ~ goal ~ ' then ' ~ value ~ ' end), 0)')) -%}
+{#- Sums of money are rounded: a sum of doubles depends on the order the engine adds them in,
+    and features must not change when unrelated rows move. -#}
+{%- do aggregates.append(('goal_value_total', 'round(coalesce(sum(case when ' ~ goal ~ ' then ' ~ value ~ ' end), 0), 6)')) -%}
 {%- for days in [90, 365] -%}
-    {%- do aggregates.append(('goal_value_' ~ days ~ 'd', 'coalesce(sum(case when ' ~ goal ~ ' and ' ~ since[days] ~ ' then ' ~ value ~ ' end), 0)')) -%}
+    {%- do aggregates.append(('goal_value_' ~ days ~ 'd', 'round(coalesce(sum(case when ' ~ goal ~ ' and ' ~ since[days] ~ ' then ' ~ value ~ ' end), 0), 6)')) -%}
 {%- endfor -%}
 {%- for event_type in event_types -%}
     {%- set slug = _propensity_slug(event_type) -%}

@@ -71,8 +71,10 @@
     definitions and the store tells arrival (loaded_at) and attribute change (updated_at) times. -#}
 {% macro _segments_plan_evaluation(log_table) -%}
     {%- set sources = [] -%}
+    {%- set full_only = [] -%}
     {%- for node in graph.nodes.values() if (node.config.meta or {}).get('segments_sources_hash') -%}
         {%- do sources.append(node.config.meta['segments_sources_hash']) -%}
+        {%- do full_only.extend(node.config.meta.get('segments_full_only') or []) -%}
     {%- endfor -%}
     {%- set definitions_hash = sources[0] if sources else '' -%}
     {%- set events = source('raw', 'events') -%}
@@ -92,6 +94,7 @@
     {%- elif 'loaded_at' not in event_columns -%}{%- set reason = "raw.events has no loaded_at column" -%}
     {%- elif 'updated_at' not in profile_columns -%}{%- set reason = "raw.profiles has no updated_at column" -%}
     {%- elif rows[0][3] is none -%}{%- set reason = "the previous evaluation saw no loaded_at" -%}
+    {%- elif full_only -%}{%- set reason = "every run re-evaluates " ~ full_only | join('; ') -%}
     {%- endif -%}
     {%- if reason is not none -%}
         {{ return({'mode': 'full', 'reason': reason, 'definitions_hash': definitions_hash, 'loaded_until_sql': loaded_until_sql, 'updated_until_sql': updated_until_sql, 'baseline': none_baseline}) }}

@@ -38,6 +38,7 @@ def _report(project: Project, as_json: bool) -> int:
                 {
                     "ok": not project.errors,
                     "segments": sorted(project.segments),
+                    "propensity_models": sorted(project.models),
                     "warehouse_checked": project.schema is not None,
                     "diagnostics": [d.as_json() for d in project.diagnostics],
                 },
@@ -60,7 +61,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
     project = _load(args.project_dir, args.paths)
     status = _report(project, args.json)
     if not args.json and status == 0:
-        print(f"{len(project.segments)} segment definitions are valid")
+        print(
+            f"{len(project.segments)} segment definitions and {len(project.models)} propensity "
+            "models are valid"
+        )
     return status
 
 
@@ -235,12 +239,14 @@ def build_parser() -> argparse.ArgumentParser:
     listing.set_defaults(func=cmd_list)
 
     from . import backfill, builder, demo_store, ingest, publish  # verbs live beside their code
+    from .customer_ai import report
 
     builder.add_parsers(verbs)
     ingest.add_parser(verbs)
     demo_store.add_parser(verbs)
     backfill.add_parser(verbs)
     publish.add_parser(verbs)
+    report.add_parser(verbs)
     return parser
 
 

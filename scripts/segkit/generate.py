@@ -110,8 +110,10 @@ def segment_model(definition: n.SegmentDefinition) -> str:
     )
 
 
-def _shared_model(macro: str, items: Any, digest: str, description: str) -> str:
-    config = {"meta": {"segments_sources_hash": digest}}
+def _shared_model(
+    macro: str, items: Any, digest: str, description: str, meta: dict[str, Any] | None = None
+) -> str:
+    config = {"meta": {"segments_sources_hash": digest, **(meta or {})}}
     return (
         _header(description)
         + f"{{{{ config(**{_jinja_literal(config)}) }}}}\n"
@@ -308,8 +310,15 @@ def render(project: Project) -> GeneratedFiles:
     out.files[shared / "int_sequence_conditions__matched.sql"] = _shared_model(
         "match_sequence_conditions", sequences, digest, "every sequence condition in segments/"
     )
+    changes = change_spec(definitions)
+    # The evaluation plan (on-run-start) reads this from the graph: such definitions need a
+    # full evaluation every run.
     out.files[shared / "int_profiles__changed.sql"] = _shared_model(
-        "changed_profiles", change_spec(definitions), digest, "every window in segments/"
+        "changed_profiles",
+        changes,
+        digest,
+        "every window in segments/",
+        {"segments_full_only": changes["full_only"]},
     )
     out.files[shared / "int_segment_definitions.sql"] = _shared_model(
         "segment_definitions",

@@ -1,0 +1,121 @@
+"""``seg models``: every propensity model's latest training run, as a table or JSON."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from ..warehouse import warehouse_path
+
+LATEST_RUNS_SQL = """
+with latest as (
+    select *
+    from segmentation.propensity_model_quality
+    qualify row_number() over (partition by model order by scored_at desc) = 1
+),
+scored as (
+    select model, count(*) as scored from segmentation.propensity_scores group by model
+)
+select
+    latest.model, latest.status, latest.quality, latest.auc, latest.average_precision,
+    latest.top_decile_lift, latest.examples, latest.positives, latest.base_rate,
+    coalesce(scored.scored, 0) as scored, latest.training_seconds, latest.scored_at,
+    latest.message
+from latest
+left join scored on scored.model = latest.model
+order by latest.model
+"""
+COLUMNS = (
+    "model",
+    "status",
+    "quality",
+    "auc",
+    "average_precision",
+    "top_decile_lift",
+    "examples",
+    "positives",
+    "base_rate",
+    "scored",
+    "training_seconds",
+    "scored_at",
+    "message",
+)
+
+
+def latest_runs(database: Any) -> list[dict[str, Any]]:
+    """The latest training run of every model (raises duckdb.Error when not built yet)."""
+    import duckdb
+
+    con = duckdb.connect(str(database), read_only=True)
+    try:
+        rows = con.execute(LATEST_RUNS_SQL).fetchall()
+    finally:
+        con.close()
+    return [dict(zip(COLUMNS, row, strict=True)) for row in rows]
+
+
+def _figure(value: float | None, pattern: str) -> str:
+    return pattern.format(value) if value is not None else "-"
+
+
+def cmd_models(args: argparse.Namespace) -> int:
+    import duckdb
+
+    from ..cli import _table
+
+    database = warehouse_path(args.project_dir)
+    if not database.exists():
+        print(
+            f"seg models: no warehouse at {database}: run make demo or dbt build first",
+            file=sys.stderr,
+        )
+        return 1
+    try:
+        runs = latest_runs(database)
+    except duckdb.Error:
+        print(
+            "seg models: segmentation.propensity_model_quality is not built yet: run dbt build",
+            file=sys.stderr,
+        )
+        return 1
+    if args.json:
+        print(json.dumps(runs, default=str, indent=2))
+        return 0
+    headers = [
+        "model",
+        "quality",
+        "AUC",
+        "top-decile lift",
+        "examples",
+        "base rate",
+        "scored",
+        "train s",
+    ]
+    table = [
+        [
+            r["model"],
+            r["quality"],
+            _figure(r["auc"], "{:.3f}"),
+            _figure(r["top_decile_lift"], "{:.2f}x"),
+            f"{r['examples']:,}",
+            _figure(r["base_rate"], "{:.1%}"),
+            f"{r['scored']:,}",
+            _figure(r["training_seconds"], "{:.1f}"),
+        ]
+        for r in runs
+    ]
+    print(_table(headers, table))
+    for r in runs:
+        if r["status"] != "trained":
+            print(f"\n{r['model']} was not trained: {r['message']}")
+    return 0
+
+
+def add_parser(verbs: Any) -> None:
+    models = verbs.add_parser(
+        "models", help="Customer AI: each propensity model's latest training run and quality"
+    )
+    models.add_argument("--json", action="store_true", help="machine-readable output")
+    models.set_defaults(func=cmd_models)
