@@ -33,7 +33,7 @@ PARAMETERS: dict[str, Any] = {
     "objective": "binary",
     # Depth bounds the cost of exact SHAP values (quadratic in depth, per tree and profile):
     # depth 6 at rate 0.1 explains 4.7x faster than unbounded trees at 0.05, for 0.004 AUC
-    # (churn_risk_60d on the demo store; scripts/bench/customer_ai_training.py measures it).
+    # (churn_risk_60d on the demo store; scripts/segbench/customer_ai_training.py measures it).
     "learning_rate": 0.1,
     "max_depth": 6,
     "num_leaves": 31,

@@ -1,12 +1,12 @@
 """Customer AI at scale: the demo models trained on demo stores of several sizes.
 
-    .venv/bin/python scripts/bench/customer_ai_training.py --profiles 100000 1000000
+    .venv/bin/python scripts/segbench/customer_ai_training.py --profiles 100000 1000000
 
 For each size: a demo store (``--events-per-profile``, default 50) in a scratch warehouse, then
 ``dbt build --select +propensity_model_quality +propensity_scores`` (features, training,
 scoring); reports each model's training time (``propensity_model_quality.training_seconds``),
 the dbt time of its feature, training and scoring models, and its held-out AUC. Writes
-``scripts/bench/results/customer_ai_training.{json,md}``.
+``scripts/segbench/results/customer_ai_training.{json,md}``.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ import duckdb  # noqa: E402
 
 from segkit.demo_store import DemoSpec, generate  # noqa: E402
 
-RESULTS = ROOT / "scripts" / "bench" / "results"
+RESULTS = ROOT / "scripts" / "segbench" / "results"
 
 
 def measure(profiles: int, events: int, scratch: Path) -> list[dict[str, object]]:

@@ -1,0 +1,1 @@
+"""The performance benchmark (scripts/bench) and its hand-written baseline."""
