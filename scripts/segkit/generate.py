@@ -164,6 +164,10 @@ def _yaml_text(text: str) -> str:
 
 
 def _segment_docs(project: Project) -> str:
+    # No tests per segment table: a table is a filter of segment_membership, whose
+    # (segment, profile_id) key is tested once for every segment (tests/dbt nodes per segment
+    # were most of a build's cost); NOT NULL is enforced by the contract instead.
+    not_null = [{"type": "not_null"}]
     models = []
     for definition in sorted(project.segments.values(), key=lambda d: d.name):
         meta = {"owner": _yaml_text(definition.owner)} if definition.owner else {}
@@ -173,25 +177,24 @@ def _segment_docs(project: Project) -> str:
                 "description": _yaml_text(definition.description),
                 # A contract: dashboards rely on these names and types.
                 "config": {"meta": meta, "contract": {"enforced": True}},
-                "data_tests": [{"segments_not_empty": {"config": {"severity": "warn"}}}],
                 "columns": [
                     {
                         "name": "profile_id",
                         "data_type": "varchar",
-                        "description": "A current member of the segment.",
-                        "data_tests": ["unique", "not_null"],
+                        "description": "A current member of the segment (unique).",
+                        "constraints": not_null,
                     },
                     {
                         "name": "qualified_at",
                         "data_type": "timestamp",
                         "description": "The evaluation (as_of) at which the current membership streak began.",
-                        "data_tests": ["not_null"],
+                        "constraints": not_null,
                     },
                     {
                         "name": "evaluated_at",
                         "data_type": "timestamp",
                         "description": "The as_of of the evaluation that produced this table.",
-                        "data_tests": ["not_null"],
+                        "constraints": not_null,
                     },
                     {
                         "name": "split",
@@ -209,13 +212,12 @@ def _member_docs(project: Project) -> str:
     models = [
         {
             "name": members_model_name(d.name),
-            "description": f"The members of segment {d.name} at as_of (evaluated from {d.file}).",
+            "description": (
+                f"The members of segment {d.name} at as_of (evaluated from {d.file}); tested "
+                "together in int_segment_members__unioned."
+            ),
             "columns": [
-                {
-                    "name": "profile_id",
-                    "description": "A member.",
-                    "data_tests": ["unique", "not_null"],
-                },
+                {"name": "profile_id", "description": "A member."},
                 {"name": "split", "description": "The member's split, NULL without splits."},
             ],
         }
