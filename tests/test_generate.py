@@ -26,10 +26,7 @@ def test_generate_check_detects_stale_missing_and_orphaned(project: TempProject,
     project.write_segment("vip", VIP.replace("gold", "platinum"))
     capsys.readouterr()
     assert main([*root, "generate", "--check"]) == 1
-    assert (
-        "models/intermediate/segment_members/int_segment_members__vip.sql: stale"
-        in capsys.readouterr().err
-    )
+    assert "models/segments/vip.sql: stale" in capsys.readouterr().err
 
     project.write_segment("vip", VIP)
     project.write_segment("new_one", VIP.replace("vip", "new_one"))
@@ -62,10 +59,7 @@ def test_dbt_build_refuses_stale_models_and_keeps_tables(project: TempProject) -
     project.write_segment("vip", VIP.replace("gold", "bronze"))
     result = project.dbt("build", as_of=AS_OF_TEXT, check=False)
     assert result.returncode != 0
-    assert (
-        "segments/vip.yml: changed since models/intermediate/segment_members/int_segment_members__vip.sql was generated"
-        in result.stdout
-    )
+    assert "segments/vip.yml: changed since models/segments/vip.sql was generated" in result.stdout
     assert "run scripts/seg generate" in result.stdout
     assert project.members("vip") == {"alice"}  # nothing was rebuilt
 
@@ -102,7 +96,7 @@ def test_generated_models_are_thin(project: TempProject) -> None:
     project.generate()
     for path, macro in (
         ("segments/vip.sql", "segment_table"),
-        ("intermediate/segment_members/int_segment_members__vip.sql", "segment_members"),
+        ("intermediate/segment_conditions/int_segment_members__unioned.sql", "evaluate_segments"),
     ):
         text = (project.root / "models" / path).read_text()
         calls = [line for line in text.splitlines() if line.startswith("{{")]

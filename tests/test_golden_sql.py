@@ -19,6 +19,7 @@ from harness import TempProject
 GOLDEN = Path(__file__).parent / "golden"
 CASES = sorted(p.stem for p in GOLDEN.glob("*.yml"))
 SHARED = ["int_event_conditions__aggregated", "int_sequence_conditions__matched"]
+MEMBERS = "int_segment_members__unioned"
 
 
 def normalise(sql: str) -> str:
@@ -42,7 +43,7 @@ def compiled_sql(project: TempProject, model: str) -> str:
     return found[0].read_text()
 
 
-MODELS = [f"int_segment_members__{case}" for case in CASES] + SHARED
+MODELS = [MEMBERS, *SHARED]
 
 
 @pytest.mark.parametrize("model", MODELS)
@@ -54,12 +55,17 @@ def test_compiled_sql_matches_golden(compiled: TempProject, model: str) -> None:
     assert actual == normalise(expected_path.read_text())
 
 
-@pytest.mark.parametrize("model", CASES)
-def test_golden_sql_executes_to_the_built_members(compiled: TempProject, model: str) -> None:
-    sql = (GOLDEN / f"int_segment_members__{model}.sql").read_text()
+@pytest.mark.parametrize("segment", CASES)
+def test_golden_sql_executes_to_the_built_members(compiled: TempProject, segment: str) -> None:
+    sql = (GOLDEN / f"{MEMBERS}.sql").read_text()
     con = duckdb.connect(str(compiled.database), read_only=True)
     try:
-        rows = {r[0] for r in con.execute(f"select profile_id from ({sql})").fetchall()}
+        rows = {
+            r[0]
+            for r in con.execute(
+                f"select profile_id from ({sql}) where segment = ?", [segment]
+            ).fetchall()
+        }
     finally:
         con.close()
-    assert rows == compiled.members(model)
+    assert rows == compiled.members(segment)

@@ -50,8 +50,18 @@
     coalesce(profile.{{ node.sequence_id }}, false)
 {%- endmacro %}
 
+{#- In the evaluation of every segment, the referenced segment's verdict is a column of the same
+    row (it is evaluated in an earlier layer); elsewhere (preview, explain, compile of one segment)
+    its members are read from the last evaluation. -#}
 {% macro _segments_condition_in_segment(node) -%}
-    (profile.profile_id in (select profile_id from {{ ref('int_segment_members__' ~ node.segment) }}))
+    {%- if node.get('layered') -%}
+        coalesce(profile.{{ _segments_verdict_column(node.segment) }}, false)
+    {%- else -%}
+        (profile.profile_id in (
+            select profile_id from {{ ref('int_segment_members__unioned') }}
+            where segment = {{ segments_string_literal(node.segment) }}
+        ))
+    {%- endif -%}
 {%- endmacro %}
 
 {#- Scores come from this run's Customer AI model; a model that was not trained scores no one. -#}

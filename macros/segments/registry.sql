@@ -49,28 +49,3 @@ with definitions as (
 select * from definitions
 {%- endmacro %}
 
-{% macro union_segment_members(segment_names) -%}
-    {{ return(adapter.dispatch('union_segment_members', 'segments')(segment_names)) }}
-{%- endmacro %}
-
-{% macro default__union_segment_members(segment_names) -%}
-with members as (
-    {%- for name in segment_names %}
-    select
-        {{ segments_string_literal(name) }} as segment,
-        profile_id,
-        split
-    from {{ ref('int_segment_members__' ~ name) }}
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
-    {%- else %}
-    select
-        cast(null as varchar) as segment,
-        cast(null as varchar) as profile_id,
-        cast(null as varchar) as split
-    where 1 = 0
-    {%- endfor %}
-)
-select * from members
-{%- endmacro %}

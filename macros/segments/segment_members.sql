@@ -1,56 +1,101 @@
-{#- A segment's members at as_of: the generated int_segment_members__<name> model. Each member
-    gets its split (when the segment declares splits) from a stable hash of (segment, profile). -#}
+{#- Every segment's members at as_of, in one model (int_segment_members__unioned): one pass over
+    int_profiles__evaluated computes each segment's verdict as a column, in layers so that a
+    segment referring to others reads their verdicts from the same row; the verdicts are then
+    unpivoted to one row per (segment, member), each with its split (a stable hash of segment
+    and profile). During an incremental evaluation only the changed profiles are evaluated and
+    the other members are kept from the previous evaluation. -#}
 
-{% macro segment_members(segment) -%}
-    {{ return(adapter.dispatch('segment_members', 'segments')(segment)) }}
+{% macro evaluate_segments(segments) -%}
+    {{ return(adapter.dispatch('evaluate_segments', 'segments')(segments)) }}
 {%- endmacro %}
 
-{% macro default__segment_members(segment) -%}
-{%- if segment is not mapping or 'condition' not in segment or 'name' not in segment -%}
-    {{ exceptions.raise_compiler_error("segment_members: argument 'segment' must be the generated definition with 'name' and 'condition', got " ~ segment) }}
+{% macro default__evaluate_segments(segments) -%}
+{%- if segments is string or segments is mapping -%}
+    {{ exceptions.raise_compiler_error("evaluate_segments: argument 'segments' must be the generated list of definitions ({name, condition, splits, layer}), got " ~ segments) }}
 {%- endif -%}
 {%- set changed = ref('int_profiles__changed') -%}
 {%- set previous = adapter.get_relation(this.database, this.schema, this.identifier) if execute else none -%}
-{%- set incremental = segments_evaluation().mode == 'incremental' and previous is not none %}
+{%- set incremental = segments_evaluation().mode == 'incremental' and previous is not none -%}
+{%- set layers = (segments | map(attribute='layer') | list | max) + 1 if segments else 0 %}
 with evaluated_profiles as (
     select * from {{ ref('int_profiles__evaluated') }}
 ),
+{%- for layer in range(layers) %}
+
+verdicts_{{ layer }} as (
+    select
+        profile.*,
+        {%- for segment in segments if segment.layer == layer %}
+        {{ _segments_condition(segment.condition) }} as {{ _segments_verdict_column(segment.name) }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from {{ 'evaluated_profiles' if layer == 0 else 'verdicts_' ~ (layer - 1) }} as profile
+),
+{%- endfor %}
 
 qualified as (
-    select profile.profile_id
-    from evaluated_profiles as profile
-    where {{ _segments_condition(segment.condition) }}
+    {%- if segments %}
+    select profile_id, verdict_column
+    from (
+        unpivot (
+            select
+                profile_id,
+                {%- for segment in segments %}
+                {{ _segments_verdict_column(segment.name) }}{{ ',' if not loop.last }}
+                {%- endfor %}
+            from verdicts_{{ layers - 1 }}
+        )
+        on {% for segment in segments %}{{ _segments_verdict_column(segment.name) }}{{ ', ' if not loop.last }}{% endfor %}
+        into name verdict_column value is_member
+    ) as verdicts
+    where is_member
+    {%- else %}
+    select cast(null as varchar) as profile_id, cast(null as varchar) as verdict_column
+    where 1 = 0
+    {%- endif %}
 ),
 
-{%- if incremental %}
+members as (
+    select
+        substr(verdict_column, {{ _segments_verdict_column('') | length + 1 }}) as segment,
+        profile_id
+    from qualified
+    {%- if incremental %}
 
-{#- incremental: members whose inputs did not change keep their verdict -#}
-unchanged_members as (
-    select previous_members.profile_id
+    union all
+
+    {#- members whose inputs did not change keep their verdicts #}
+    select previous_members.segment, previous_members.profile_id
     from {{ previous }} as previous_members
     where not exists (
         select 1 from {{ changed }} as changed
         where changed.profile_id = previous_members.profile_id
     )
-),
-{%- endif %}
-
-members as (
-    select profile_id from qualified
-    {%- if incremental %}
-    union all
-    select profile_id from unchanged_members
     {%- endif %}
 ),
 
 final as (
     select
+        segment,
         profile_id,
-        {{ _segments_split(segment.name, segment.get('splits', []), 'profile_id') }} as split
+        {%- set with_splits = segments | selectattr('splits') | list %}
+        {%- if with_splits %}
+        case segment
+            {%- for segment in with_splits %}
+            when {{ segments_string_literal(segment.name) }} then {{ _segments_split(segment.name, segment.splits, 'profile_id') }}
+            {%- endfor %}
+        end as split
+        {%- else %}
+        cast(null as varchar) as split
+        {%- endif %}
     from members
 )
 
 select * from final
+{%- endmacro %}
+
+{#- The column holding a segment's verdict while segments are evaluated. -#}
+{% macro _segments_verdict_column(segment_name) -%}
+    {{ return('is_member__' ~ segment_name) }}
 {%- endmacro %}
 
 {#- The split of a member: the first split whose upper bound (basis points) exceeds the member's

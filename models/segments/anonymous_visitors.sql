@@ -2,5 +2,7 @@
 -- Edit the YAML definition and run scripts/seg generate.
 {{ config(**{'alias': 'anonymous_visitors',
      'tags': ['segment', 'acquisition'],
-     'meta': {'published_segment': 'anonymous_visitors'}}) }}
+     'meta': {'published_segment': 'anonymous_visitors',
+              'source_file': 'segments/anonymous_visitors.yml',
+              'source_hash': '09ee5c5779bf4ff03755c0e60b4f391d'}}) }}
 {{ segment_table('anonymous_visitors') }}

@@ -2,5 +2,7 @@
 -- Edit the YAML definition and run scripts/seg generate.
 {{ config(**{'alias': 'app_only_users',
      'tags': ['segment', 'app'],
-     'meta': {'published_segment': 'app_only_users'}}) }}
+     'meta': {'published_segment': 'app_only_users',
+              'source_file': 'segments/app_only_users.yml',
+              'source_hash': '92d4d9423c3c204be2fb0ec6282b2402'}}) }}
 {{ segment_table('app_only_users') }}

@@ -2,5 +2,7 @@
 -- Edit the YAML definition and run scripts/seg generate.
 {{ config(**{'alias': 'bargain_buyers',
      'tags': ['segment', 'pricing'],
-     'meta': {'published_segment': 'bargain_buyers'}}) }}
+     'meta': {'published_segment': 'bargain_buyers',
+              'source_file': 'segments/bargain_buyers.yml',
+              'source_hash': 'f8a640b5a49dd3aa35677217e5ed3f0c'}}) }}
 {{ segment_table('bargain_buyers') }}

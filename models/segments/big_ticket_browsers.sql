@@ -2,5 +2,7 @@
 -- Edit the YAML definition and run scripts/seg generate.
 {{ config(**{'alias': 'big_ticket_browsers',
      'tags': ['segment', 'upsell'],
-     'meta': {'published_segment': 'big_ticket_browsers'}}) }}
+     'meta': {'published_segment': 'big_ticket_browsers',
+              'source_file': 'segments/big_ticket_browsers.yml',
+              'source_hash': 'bdb0f331bf1d472ec217f802140ed7ef'}}) }}
 {{ segment_table('big_ticket_browsers') }}

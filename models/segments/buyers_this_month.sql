@@ -2,5 +2,7 @@
 -- Edit the YAML definition and run scripts/seg generate.
 {{ config(**{'alias': 'buyers_this_month',
      'tags': ['segment', 'reporting'],
-     'meta': {'published_segment': 'buyers_this_month'}}) }}
+     'meta': {'published_segment': 'buyers_this_month',
+              'source_file': 'segments/buyers_this_month.yml',
+              'source_hash': '12f1249c29f6dfdbfbef5bd31a628da2'}}) }}
 {{ segment_table('buyers_this_month') }}

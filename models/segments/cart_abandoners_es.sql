@@ -2,5 +2,7 @@
 -- Edit the YAML definition and run scripts/seg generate.
 {{ config(**{'alias': 'cart_abandoners_es',
      'tags': ['segment', 'email', 'cart'],
-     'meta': {'published_segment': 'cart_abandoners_es'}}) }}
+     'meta': {'published_segment': 'cart_abandoners_es',
+              'source_file': 'segments/cart_abandoners_es.yml',
+              'source_hash': 'd95c5df1e8523b1cbfb578ecefda6b00'}}) }}
 {{ segment_table('cart_abandoners_es') }}

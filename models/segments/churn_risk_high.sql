@@ -2,5 +2,7 @@
 -- Edit the YAML definition and run scripts/seg generate.
 {{ config(**{'alias': 'churn_risk_high',
      'tags': ['segment', 'customer-ai', 'retention'],
-     'meta': {'published_segment': 'churn_risk_high'}}) }}
+     'meta': {'published_segment': 'churn_risk_high',
+              'source_file': 'segments/churn_risk_high.yml',
+              'source_hash': 'a3b4205168bcbe015f3ae61ea225335f'}}) }}
 {{ segment_table('churn_risk_high') }}

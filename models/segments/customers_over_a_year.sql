@@ -2,5 +2,7 @@
 -- Edit the YAML definition and run scripts/seg generate.
 {{ config(**{'alias': 'customers_over_a_year',
      'tags': ['segment', 'loyalty'],
-     'meta': {'published_segment': 'customers_over_a_year'}}) }}
+     'meta': {'published_segment': 'customers_over_a_year',
+              'source_file': 'segments/customers_over_a_year.yml',
+              'source_hash': '18e36d46f456f2ab901e44e501cd4b7f'}}) }}
 {{ segment_table('customers_over_a_year') }}

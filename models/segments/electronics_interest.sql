@@ -2,5 +2,7 @@
 -- Edit the YAML definition and run scripts/seg generate.
 {{ config(**{'alias': 'electronics_interest',
      'tags': ['segment', 'interest'],
-     'meta': {'published_segment': 'electronics_interest'}}) }}
+     'meta': {'published_segment': 'electronics_interest',
+              'source_file': 'segments/electronics_interest.yml',
+              'source_hash': 'a361b418a7117b817fac496bdcbe0e8b'}}) }}
 {{ segment_table('electronics_interest') }}

@@ -2,5 +2,7 @@
 -- Edit the YAML definition and run scripts/seg generate.
 {{ config(**{'alias': 'email_dormant',
      'tags': ['segment', 'email', 'hygiene'],
-     'meta': {'published_segment': 'email_dormant'}}) }}
+     'meta': {'published_segment': 'email_dormant',
+              'source_file': 'segments/email_dormant.yml',
+              'source_hash': '48b71aa852f48e12821ee1b1eecff739'}}) }}
 {{ segment_table('email_dormant') }}

@@ -2,5 +2,7 @@
 -- Edit the YAML definition and run scripts/seg generate.
 {{ config(**{'alias': 'email_engaged',
      'tags': ['segment', 'email'],
-     'meta': {'published_segment': 'email_engaged'}}) }}
+     'meta': {'published_segment': 'email_engaged',
+              'source_file': 'segments/email_engaged.yml',
+              'source_hash': '1b3b39ecb389f181a293f049a8ff69d3'}}) }}
 {{ segment_table('email_engaged') }}

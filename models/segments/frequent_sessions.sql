@@ -2,5 +2,7 @@
 -- Edit the YAML definition and run scripts/seg generate.
 {{ config(**{'alias': 'frequent_sessions',
      'tags': ['segment', 'engagement'],
-     'meta': {'published_segment': 'frequent_sessions'}}) }}
+     'meta': {'published_segment': 'frequent_sessions',
+              'source_file': 'segments/frequent_sessions.yml',
+              'source_hash': '02bb872d7729e1a2899ef5bc1da7cb5e'}}) }}
 {{ segment_table('frequent_sessions') }}

@@ -2,5 +2,7 @@
 -- Edit the YAML definition and run scripts/seg generate.
 {{ config(**{'alias': 'high_value_checkouts',
      'tags': ['segment', 'cart'],
-     'meta': {'published_segment': 'high_value_checkouts'}}) }}
+     'meta': {'published_segment': 'high_value_checkouts',
+              'source_file': 'segments/high_value_checkouts.yml',
+              'source_hash': '16b8827493fc77044d8e144623e8a468'}}) }}
 {{ segment_table('high_value_checkouts') }}

@@ -2,5 +2,7 @@
 -- Edit the YAML definition and run scripts/seg generate.
 {{ config(**{'alias': 'holiday_season_buyers',
      'tags': ['segment', 'seasonal'],
-     'meta': {'published_segment': 'holiday_season_buyers'}}) }}
+     'meta': {'published_segment': 'holiday_season_buyers',
+              'source_file': 'segments/holiday_season_buyers.yml',
+              'source_hash': 'f4bfde280a01d88d09543db54cdc6da6'}}) }}
 {{ segment_table('holiday_season_buyers') }}

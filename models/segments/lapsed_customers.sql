@@ -2,5 +2,7 @@
 -- Edit the YAML definition and run scripts/seg generate.
 {{ config(**{'alias': 'lapsed_customers',
      'tags': ['segment', 'winback'],
-     'meta': {'published_segment': 'lapsed_customers'}}) }}
+     'meta': {'published_segment': 'lapsed_customers',
+              'source_file': 'segments/lapsed_customers.yml',
+              'source_hash': '0c4de9691535411582c7d9020dd5011b'}}) }}
 {{ segment_table('lapsed_customers') }}

@@ -2,5 +2,7 @@
 -- Edit the YAML definition and run scripts/seg generate.
 {{ config(**{'alias': 'last_month_window_shoppers',
      'tags': ['segment', 'email'],
-     'meta': {'published_segment': 'last_month_window_shoppers'}}) }}
+     'meta': {'published_segment': 'last_month_window_shoppers',
+              'source_file': 'segments/last_month_window_shoppers.yml',
+              'source_hash': '50b85bdff14af4f39e389f1cbba1535c'}}) }}
 {{ segment_table('last_month_window_shoppers') }}

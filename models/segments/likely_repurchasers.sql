@@ -2,5 +2,7 @@
 -- Edit the YAML definition and run scripts/seg generate.
 {{ config(**{'alias': 'likely_repurchasers',
      'tags': ['segment', 'customer-ai', 'email'],
-     'meta': {'published_segment': 'likely_repurchasers'}}) }}
+     'meta': {'published_segment': 'likely_repurchasers',
+              'source_file': 'segments/likely_repurchasers.yml',
+              'source_hash': '0798c216395756b799df64074449f3f2'}}) }}
 {{ segment_table('likely_repurchasers') }}

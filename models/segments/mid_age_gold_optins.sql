@@ -2,5 +2,7 @@
 -- Edit the YAML definition and run scripts/seg generate.
 {{ config(**{'alias': 'mid_age_gold_optins',
      'tags': ['segment', 'email', 'vip'],
-     'meta': {'published_segment': 'mid_age_gold_optins'}}) }}
+     'meta': {'published_segment': 'mid_age_gold_optins',
+              'source_file': 'segments/mid_age_gold_optins.yml',
+              'source_hash': 'aa7f44eeab604e4debfe4d25a7e69f4b'}}) }}
 {{ segment_table('mid_age_gold_optins') }}

@@ -2,5 +2,7 @@
 -- Edit the YAML definition and run scripts/seg generate.
 {{ config(**{'alias': 'multi_category_buyers',
      'tags': ['segment', 'cross_sell'],
-     'meta': {'published_segment': 'multi_category_buyers'}}) }}
+     'meta': {'published_segment': 'multi_category_buyers',
+              'source_file': 'segments/multi_category_buyers.yml',
+              'source_hash': '12febd06ecf91614c7de3f4040f0734a'}}) }}
 {{ segment_table('multi_category_buyers') }}

@@ -2,5 +2,7 @@
 -- Edit the YAML definition and run scripts/seg generate.
 {{ config(**{'alias': 'new_this_quarter',
      'tags': ['segment', 'onboarding'],
-     'meta': {'published_segment': 'new_this_quarter'}}) }}
+     'meta': {'published_segment': 'new_this_quarter',
+              'source_file': 'segments/new_this_quarter.yml',
+              'source_hash': '79813c9937c460630c898ffae22de3d5'}}) }}
 {{ segment_table('new_this_quarter') }}

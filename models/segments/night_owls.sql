@@ -2,5 +2,7 @@
 -- Edit the YAML definition and run scripts/seg generate.
 {{ config(**{'alias': 'night_owls',
      'tags': ['segment', 'timing'],
-     'meta': {'published_segment': 'night_owls'}}) }}
+     'meta': {'published_segment': 'night_owls',
+              'source_file': 'segments/night_owls.yml',
+              'source_hash': '7647d8d9da96475804615b98e0a619af'}}) }}
 {{ segment_table('night_owls') }}

@@ -2,5 +2,7 @@
 -- Edit the YAML definition and run scripts/seg generate.
 {{ config(**{'alias': 'outside_capitals',
      'tags': ['segment', 'geo'],
-     'meta': {'published_segment': 'outside_capitals'}}) }}
+     'meta': {'published_segment': 'outside_capitals',
+              'source_file': 'segments/outside_capitals.yml',
+              'source_hash': '6d698013cee955ee9668001f35782fb0'}}) }}
 {{ segment_table('outside_capitals') }}

@@ -2,5 +2,7 @@
 -- Edit the YAML definition and run scripts/seg generate.
 {{ config(**{'alias': 'paypal_regulars',
      'tags': ['segment', 'payments'],
-     'meta': {'published_segment': 'paypal_regulars'}}) }}
+     'meta': {'published_segment': 'paypal_regulars',
+              'source_file': 'segments/paypal_regulars.yml',
+              'source_hash': 'fc5c7f70d41f73198f255f86c4dd8d28'}}) }}
 {{ segment_table('paypal_regulars') }}

@@ -2,5 +2,7 @@
 -- Edit the YAML definition and run scripts/seg generate.
 {{ config(**{'alias': 'quick_converters',
      'tags': ['segment', 'funnel'],
-     'meta': {'published_segment': 'quick_converters'}}) }}
+     'meta': {'published_segment': 'quick_converters',
+              'source_file': 'segments/quick_converters.yml',
+              'source_hash': '2def6a835b701956e6787046264f6656'}}) }}
 {{ segment_table('quick_converters') }}

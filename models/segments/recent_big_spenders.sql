@@ -2,5 +2,7 @@
 -- Edit the YAML definition and run scripts/seg generate.
 {{ config(**{'alias': 'recent_big_spenders',
      'tags': ['segment', 'vip'],
-     'meta': {'published_segment': 'recent_big_spenders'}}) }}
+     'meta': {'published_segment': 'recent_big_spenders',
+              'source_file': 'segments/recent_big_spenders.yml',
+              'source_hash': '24fd969fca3b07869bf0c4dba21308b5'}}) }}
 {{ segment_table('recent_big_spenders') }}

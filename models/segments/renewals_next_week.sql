@@ -2,5 +2,7 @@
 -- Edit the YAML definition and run scripts/seg generate.
 {{ config(**{'alias': 'renewals_next_week',
      'tags': ['segment', 'lifecycle'],
-     'meta': {'published_segment': 'renewals_next_week'}}) }}
+     'meta': {'published_segment': 'renewals_next_week',
+              'source_file': 'segments/renewals_next_week.yml',
+              'source_hash': '89b7890f8c1ed844c8e9a70ae836eb3d'}}) }}
 {{ segment_table('renewals_next_week') }}

@@ -2,5 +2,7 @@
 -- Edit the YAML definition and run scripts/seg generate.
 {{ config(**{'alias': 'running_shoes_searchers',
      'tags': ['segment', 'email', 'shoes'],
-     'meta': {'published_segment': 'running_shoes_searchers'}}) }}
+     'meta': {'published_segment': 'running_shoes_searchers',
+              'source_file': 'segments/running_shoes_searchers.yml',
+              'source_hash': 'c5f33b78611d6b3ec9af1f822cab902d'}}) }}
 {{ segment_table('running_shoes_searchers') }}

@@ -2,5 +2,7 @@
 -- Edit the YAML definition and run scripts/seg generate.
 {{ config(**{'alias': 'saints_cities',
      'tags': ['segment', 'geo'],
-     'meta': {'published_segment': 'saints_cities'}}) }}
+     'meta': {'published_segment': 'saints_cities',
+              'source_file': 'segments/saints_cities.yml',
+              'source_hash': '7188f900e920a8b31e23bc5f6d126417'}}) }}
 {{ segment_table('saints_cities') }}

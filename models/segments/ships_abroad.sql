@@ -2,5 +2,7 @@
 -- Edit the YAML definition and run scripts/seg generate.
 {{ config(**{'alias': 'ships_abroad',
      'tags': ['segment', 'shipping'],
-     'meta': {'published_segment': 'ships_abroad'}}) }}
+     'meta': {'published_segment': 'ships_abroad',
+              'source_file': 'segments/ships_abroad.yml',
+              'source_hash': '0ae3a3df12a1be058364c11253987116'}}) }}
 {{ segment_table('ships_abroad') }}

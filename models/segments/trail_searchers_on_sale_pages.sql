@@ -2,5 +2,7 @@
 -- Edit the YAML definition and run scripts/seg generate.
 {{ config(**{'alias': 'trail_searchers_on_sale_pages',
      'tags': ['segment', 'shoes'],
-     'meta': {'published_segment': 'trail_searchers_on_sale_pages'}}) }}
+     'meta': {'published_segment': 'trail_searchers_on_sale_pages',
+              'source_file': 'segments/trail_searchers_on_sale_pages.yml',
+              'source_hash': '1c7bc9ea48dfdb555106817d524baf87'}}) }}
 {{ segment_table('trail_searchers_on_sale_pages') }}

@@ -2,5 +2,7 @@
 -- Edit the YAML definition and run scripts/seg generate.
 {{ config(**{'alias': 'vip_email_targets',
      'tags': ['segment', 'email', 'vip'],
-     'meta': {'published_segment': 'vip_email_targets'}}) }}
+     'meta': {'published_segment': 'vip_email_targets',
+              'source_file': 'segments/vip_email_targets.yml',
+              'source_hash': '942597c1d4bdee031e634091973a28ed'}}) }}
 {{ segment_table('vip_email_targets') }}

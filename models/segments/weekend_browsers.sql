@@ -2,5 +2,7 @@
 -- Edit the YAML definition and run scripts/seg generate.
 {{ config(**{'alias': 'weekend_browsers',
      'tags': ['segment', 'timing'],
-     'meta': {'published_segment': 'weekend_browsers'}}) }}
+     'meta': {'published_segment': 'weekend_browsers',
+              'source_file': 'segments/weekend_browsers.yml',
+              'source_hash': '5951be7a2816eaf5385384bba876608a'}}) }}
 {{ segment_table('weekend_browsers') }}

@@ -2,5 +2,7 @@
 -- Edit the YAML definition and run scripts/seg generate.
 {{ config(**{'alias': 'weekly_regulars',
      'tags': ['segment', 'engagement'],
-     'meta': {'published_segment': 'weekly_regulars'}}) }}
+     'meta': {'published_segment': 'weekly_regulars',
+              'source_file': 'segments/weekly_regulars.yml',
+              'source_hash': '847d0647ff805e2fe31e32f7275b021e'}}) }}
 {{ segment_table('weekly_regulars') }}

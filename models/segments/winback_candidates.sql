@@ -2,5 +2,7 @@
 -- Edit the YAML definition and run scripts/seg generate.
 {{ config(**{'alias': 'winback_candidates',
      'tags': ['segment', 'winback', 'email'],
-     'meta': {'published_segment': 'winback_candidates'}}) }}
+     'meta': {'published_segment': 'winback_candidates',
+              'source_file': 'segments/winback_candidates.yml',
+              'source_hash': '2d232a33e72e4cc4049be89e9c22a004'}}) }}
 {{ segment_table('winback_candidates') }}

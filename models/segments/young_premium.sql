@@ -2,5 +2,7 @@
 -- Edit the YAML definition and run scripts/seg generate.
 {{ config(**{'alias': 'young_premium',
      'tags': ['segment', 'demographics'],
-     'meta': {'published_segment': 'young_premium'}}) }}
+     'meta': {'published_segment': 'young_premium',
+              'source_file': 'segments/young_premium.yml',
+              'source_hash': 'f54b1ffa88c67d7ef5ee7e66d674b373'}}) }}
 {{ segment_table('young_premium') }}

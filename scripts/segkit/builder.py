@@ -90,41 +90,23 @@ def _segment_name(value: str) -> str:
 
 
 def cmd_compile(args: argparse.Namespace) -> int:
-    name = _segment_name(args.segment)
-    model = f"int_segment_members__{name}"
-    if not (
-        args.project_dir / "models" / "intermediate" / "segment_members" / f"{model}.sql"
-    ).exists():
-        print(
-            f"seg compile: no generated model for '{name}': run scripts/seg generate",
-            file=sys.stderr,
-        )
+    """The SQL that evaluates one segment over the shared scans (as the build does, alone)."""
+    from .generate import _jinja_literal, evaluation_data
+
+    definition = _definition(args)
+    if definition is None:
         return 1
-    command = [
-        str(Path(sys.executable).parent / "dbt"),
-        "compile",
-        "--quiet",
-        "--select",
-        model,
-        "--project-dir",
-        str(args.project_dir),
-    ]
-    if args.as_of:
-        command += ["--vars", json.dumps({"as_of": args.as_of})]
-    env = {
-        **os.environ,
-        "DBT_PROFILES_DIR": os.environ.get("DBT_PROFILES_DIR", str(args.project_dir)),
-    }
-    result = subprocess.run(command, cwd=args.project_dir, env=env, capture_output=True, text=True)
-    if result.returncode != 0:
-        print(f"seg compile: dbt compile failed:\n{result.stdout[-3000:]}", file=sys.stderr)
+    call = f"{{{{ evaluate_segments({_jinja_literal(evaluation_data([definition]))}) }}}}"
+    variables = {"as_of": args.as_of} if args.as_of else {}
+    try:
+        (sql,) = compile_queries(args.project_dir, [call], variables)
+    except RuntimeError as exc:
+        print(f"seg compile: dbt compile failed:\n{exc}", file=sys.stderr)
         return 1
-    compiled = next((args.project_dir / "target" / "compiled").rglob(f"{model}.sql"))
-    sql = compiled.read_text()
     print(
         sqlglot.transpile(sql, read="duckdb", write="duckdb", pretty=True)[0]
         if args.pretty
-        else sql
+        else sql.strip()
     )
     return 0
 
