@@ -35,7 +35,7 @@
 {%- set event_types = _propensity_event_types(events_relation, cutoff) -%}
 {%- set goal = _segments_event_match(model.goal, event_columns) -%}
 {%- set needs_attributes = _segments_uses_attributes(model.goal) -%}
-with events as (
+with events as {{ segments_not_materialized() }} (
     select * from {{ events_relation }}
     where event_ts <= {{ segments_timestamp(as_of) }}
 ),

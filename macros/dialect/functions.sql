@@ -89,3 +89,14 @@
 {% macro duckdb__segments_sample_bucket(text_sql) -%}
     (hash({{ text_sql }}) % 10000)
 {%- endmacro %}
+
+{#- A CTE that several parts of a query read: inlined into each (a filtered scan each), not
+    materialized once with every column. -#}
+{% macro segments_not_materialized() -%}
+    {{ return(adapter.dispatch('segments_not_materialized', 'segments')()) }}
+{%- endmacro %}
+{% macro default__segments_not_materialized() -%}
+{%- endmacro %}
+{% macro duckdb__segments_not_materialized() -%}
+    not materialized
+{%- endmacro %}

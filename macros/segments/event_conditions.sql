@@ -98,22 +98,33 @@
     {{ return(false) }}
 {%- endmacro %}
 
+{#- What one event condition aggregates, per event: the value (1 for count) of the events that
+    match, NULL for the others. The cheap tests (event type, window) select the rows first and the
+    `where` (often JSON) is evaluated only on those. -#}
+{% macro _segments_event_value(condition, event_columns, as_of=none) -%}
+    {%- set selected = [] -%}
+    {%- if condition.event_types is not none -%}
+        {%- do selected.append(_segments_event_match({'event_types': condition.event_types, 'where': none}, event_columns)) -%}
+    {%- endif -%}
+    {%- if condition.window is not none -%}
+        {%- do selected.append(_segments_window_predicate(condition.window, 'event.event_ts', as_of)) -%}
+    {%- endif -%}
+    {%- set value = '1' if condition.function == 'count' else _segments_event_property(condition.of, condition.of_family, event_columns) -%}
+    {%- if condition.where is not none -%}
+        {%- set value = 'case when ' ~ _segments_where(condition.where, event_columns) ~ ' then ' ~ value ~ ' end' -%}
+    {%- endif -%}
+    case when {{ selected | join(' and ') if selected else 'true' }} then {{ value }} end
+{%- endmacro %}
+
 {#- The metric of one event condition as a conditional aggregate. -#}
 {% macro _segments_event_aggregate(condition, event_columns, as_of=none) -%}
-    {%- set matched = _segments_event_match(condition, event_columns) -%}
-    {%- if condition.window is not none -%}
-        {%- set matched = matched ~ ' and ' ~ _segments_window_predicate(condition.window, 'event.event_ts', as_of) -%}
-    {%- endif -%}
-    {%- set function = condition.function -%}
-    {%- if function == 'count' -%}
-        count(case when {{ matched }} then 1 end)
+    {%- set value = _segments_event_value(condition, event_columns, as_of) -%}
+    {%- if condition.function == 'count' -%}
+        count({{ value }})
+    {%- elif condition.function == 'count_distinct' -%}
+        count(distinct {{ value }})
     {%- else -%}
-        {%- set of_sql = _segments_event_property(condition.of, condition.of_family, event_columns) -%}
-        {%- if function == 'count_distinct' -%}
-            count(distinct case when {{ matched }} then {{ of_sql }} end)
-        {%- else -%}
-            {{ function }}(case when {{ matched }} then {{ of_sql }} end)
-        {%- endif -%}
+        {{ condition.function }}({{ value }})
     {%- endif -%}
 {%- endmacro %}
 
@@ -121,11 +132,18 @@
     {{ return(adapter.dispatch('aggregate_event_conditions', 'segments')(conditions)) }}
 {%- endmacro %}
 
+{#- One grouped scan computes every plain metric; each count_distinct is its own distinct-then-
+    count over the same (not materialized) events, because distinct aggregates inside a wide
+    grouped aggregate cost DuckDB many times their separate cost (3.4 s against 0.7 s for the
+    benchmark's 41 conditions on 10M events). -#}
 {% macro default__aggregate_event_conditions(conditions) -%}
 {%- set events_relation = ref('stg_raw__events') -%}
 {%- set event_columns = _segments_columns(events_relation) -%}
 {%- set needs_profiles = _segments_uses_attributes(conditions) -%}
-with events as (
+{%- set plain = conditions | rejectattr('function', 'equalto', 'count_distinct') | list -%}
+{%- set distinct = conditions | selectattr('function', 'equalto', 'count_distinct') | list -%}
+{%- set profile_join = 'left join profiles as profile on profile.profile_id = event.profile_id' if needs_profiles else '' %}
+with events as {{ segments_not_materialized() }} (
     select * from {{ events_relation }}
     where event_ts <= {{ segments_as_of_sql() }}
       {{ segments_profile_filter('profile_id') }}
@@ -138,17 +156,38 @@ profiles as (
 aggregated as (
     select
         event.profile_id,
-        {%- for condition in conditions %}
+        {%- for condition in plain %}
         {{ _segments_event_aggregate(condition, event_columns) }} as {{ condition.id }},
         {%- endfor %}
         count(*) as events_until_as_of
     from events as event
-    {%- if needs_profiles %}
-    left join profiles as profile on profile.profile_id = event.profile_id
-    {%- endif %}
+    {{ profile_join }}
     group by event.profile_id
+),
+{%- for condition in distinct %}
+{{ condition.id }} as (
+    select profile_id, count(*) as {{ condition.id }}
+    from (
+        select distinct event.profile_id, {{ _segments_event_value(condition, event_columns) }} as distinct_value
+        from events as event
+        {{ profile_join }}
+    ) as distinct_values
+    where distinct_value is not null
+    group by profile_id
+),
+{%- endfor %}
+final as (
+    select
+        aggregated.*
+        {%- for condition in distinct %},
+        coalesce({{ condition.id }}.{{ condition.id }}, 0) as {{ condition.id }}
+        {%- endfor %}
+    from aggregated
+    {%- for condition in distinct %}
+    left join {{ condition.id }} on {{ condition.id }}.profile_id = aggregated.profile_id
+    {%- endfor %}
 )
-select * from aggregated
+select * from final
 {%- endmacro %}
 
 {#- `alias."a", alias."b"` for the given columns, or `alias.*` while dbt parses. -#}

@@ -59,7 +59,7 @@
 {% macro default__match_sequence_conditions(sequences) -%}
 {%- set events_relation = ref('stg_raw__events') -%}
 {%- set event_columns = _segments_columns(events_relation) -%}
-with events as (
+with events as {{ segments_not_materialized() }} (
     select * from {{ events_relation }}
     where event_ts <= {{ segments_as_of_sql() }}
       {{ segments_profile_filter('profile_id') }}

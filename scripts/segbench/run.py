@@ -188,7 +188,9 @@ def _disagreements(database: Path) -> dict[str, int]:
 
 
 def _append_one_percent(database: Path, step: int, day_start: dt.datetime) -> tuple[int, int]:
-    """Append new events, 1% of the store, into the day starting at day_start, arriving now."""
+    """Append new events, 1% of the store, into the day starting at day_start, arriving now: the
+    latest 1% of events moved into the new day (time of day kept), as if the recently active
+    customers came back; their ids are new and they arrive after everything loaded so far."""
     con = duckdb.connect(str(database))
     try:
         (total,) = con.execute("select count(*) from raw.events").fetchone()
@@ -201,7 +203,9 @@ def _append_one_percent(database: Path, step: int, day_start: dt.datetime) -> tu
                     + to_seconds((epoch(event_ts)::bigint % 86400)) as event_ts,
                 (select max(loaded_at) from raw.events) + interval 1 minute as loaded_at)
             from raw.events
-            where hash(event_id || ':{step}') % 100 = 0 and event_id not like '%-new%'
+            where event_id not like '%-new%'
+            order by event_ts desc
+            limit {total // 100}
             """
         )
         (after,) = con.execute("select count(*) from raw.events").fetchone()
