@@ -112,32 +112,39 @@ def _table(headers: list[str], rows: list[list[str]]) -> str:
     return "\n".join([line(headers), line(["-" * w for w in widths]), *(line(r) for r in rows)])
 
 
-def cmd_list(args: argparse.Namespace) -> int:
+def read_built(project_dir: Path, verb: str, table: str, sql: str) -> list[tuple] | None:
+    """Rows of a query over a built table, or None after saying what to build first."""
     import duckdb
 
-    from .generate import definition_hash
-
-    database = warehouse_path(args.project_dir)
+    database = warehouse_path(project_dir)
     if not database.exists():
         print(
-            f"seg list: no warehouse at {database}: run make demo or dbt build first",
+            f"seg {verb}: no warehouse at {database}: run make demo or dbt build first",
             file=sys.stderr,
         )
-        return 1
+        return None
     con = duckdb.connect(str(database), read_only=True)
     try:
-        rows = con.execute(
-            "select segment, description, owner, tags, size, entered, exited, evaluated_at, "
-            "definition_hash from segmentation.segment_catalog order by segment"
-        ).fetchall()
+        return con.execute(sql).fetchall()
     except duckdb.Error:
-        print(
-            "seg list: segmentation.segment_catalog is not built yet: run dbt build",
-            file=sys.stderr,
-        )
-        return 1
+        print(f"seg {verb}: {table} is not built yet: run dbt build", file=sys.stderr)
+        return None
     finally:
         con.close()
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from .generate import definition_hash
+
+    rows = read_built(
+        args.project_dir,
+        "list",
+        "segmentation.segment_catalog",
+        "select segment, description, owner, tags, size, entered, exited, evaluated_at, "
+        "definition_hash from segmentation.segment_catalog order by segment",
+    )
+    if rows is None:
+        return 1
     # Stale: the definition on disk differs from the one last built (or is gone / not built yet).
     current = {name: definition_hash(d) for name, d in _load(args.project_dir).segments.items()}
     built = {r[0] for r in rows}

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from typing import Any
-
-from ..warehouse import warehouse_path
 
 LATEST_RUNS_SQL = """
 with latest as (
@@ -44,42 +41,19 @@ COLUMNS = (
 )
 
 
-def latest_runs(database: Any) -> list[dict[str, Any]]:
-    """The latest training run of every model (raises duckdb.Error when not built yet)."""
-    import duckdb
-
-    con = duckdb.connect(str(database), read_only=True)
-    try:
-        rows = con.execute(LATEST_RUNS_SQL).fetchall()
-    finally:
-        con.close()
-    return [dict(zip(COLUMNS, row, strict=True)) for row in rows]
-
-
 def _figure(value: float | None, pattern: str) -> str:
     return pattern.format(value) if value is not None else "-"
 
 
 def cmd_models(args: argparse.Namespace) -> int:
-    import duckdb
+    from ..cli import _table, read_built
 
-    from ..cli import _table
-
-    database = warehouse_path(args.project_dir)
-    if not database.exists():
-        print(
-            f"seg models: no warehouse at {database}: run make demo or dbt build first",
-            file=sys.stderr,
-        )
+    rows = read_built(
+        args.project_dir, "models", "segmentation.propensity_model_quality", LATEST_RUNS_SQL
+    )
+    if rows is None:
         return 1
-    try:
-        runs = latest_runs(database)
-    except duckdb.Error:
-        print(
-            "seg models: segmentation.propensity_model_quality is not built yet: run dbt build",
-            file=sys.stderr,
-        )
-        return 1
+    runs = [dict(zip(COLUMNS, row, strict=True)) for row in rows]
     if args.json:
         print(json.dumps(runs, default=str, indent=2))
         return 0
