@@ -1,7 +1,8 @@
 {#- on-run-start: refuse to build when a generated model is stale, missing or orphaned, i.e. when a
     definition in segments/ changed after scripts/seg generate last ran. The definitions are hashed
     by the warehouse itself (read_text + md5), and compared with the hashes the generator wrote
-    into each model's meta. -#}
+    into the models' meta (source_file/source_hash of a propensity model, segment_sources of
+    int_segment_definitions). -#}
 {% macro check_generated_models() -%}
     {{ return(adapter.dispatch('check_generated_models', 'segments')()) }}
 {%- endmacro %}
@@ -27,6 +28,9 @@
         {%- if meta.get('source_file') -%}
             {%- do generated.update({meta['source_file']: [node.original_file_path, meta.get('source_hash')]}) -%}
         {%- endif -%}
+        {%- for file, digest in (meta.get('segment_sources') or {}).items() -%}
+            {%- do generated.update({file: [node.original_file_path, digest]}) -%}
+        {%- endfor -%}
         {%- if meta.get('segments_sources_hash') -%}
             {%- do shared_hashes.append([node.name, meta['segments_sources_hash']]) -%}
         {%- endif -%}

@@ -130,8 +130,8 @@
     {%- for result in results -%}
         {%- if result.status in ('error', 'fail') -%}
             {%- do failures.append(result.node.name ~ ': ' ~ (result.message or result.status)) -%}
-        {%- elif result.node.resource_type == 'model' and (result.node.config.meta or {}).get('published_segment') -%}
-            {%- do segments_done.append(result.node.name) -%}
+        {%- elif result.node.resource_type == 'model' and result.node.config.materialized == 'published_segments' -%}
+            {%- do segments_done.append(result.node) -%}
         {%- endif -%}
     {%- endfor -%}
     {%- set profiles = adapter.get_relation(target.database, 'intermediate', 'int_profiles__evaluated') -%}
@@ -139,7 +139,7 @@
     {% call statement('record_evaluation_end') %}
         update {{ _segments_evaluation_log() }}
         set finished_at = current_timestamp::timestamp,
-            segments_evaluated = {{ segments_done | length }},
+            segments_evaluated = {{ '(select count(*) from ' ~ segments_done[0].relation_name ~ ')' if segments_done else 0 }},
             profiles_evaluated = {{ profiles_sql }},
             status = {{ "'error'" if failures else "'success'" }},
             error_message = {{ segments_string_literal(failures | join('; ')) if failures else 'null' }}
@@ -165,15 +165,21 @@
 {%- endmacro %}
 
 {#- The members at the previous evaluation (the last one before as_of), from a relation or CTE
-    holding the change log: each (segment, profile) whose latest earlier change is an entry. -#}
+    holding the change log: each (segment, profile) whose latest earlier change is an entry, with
+    that entry's split and time (the start of the streak). One grouped pass: a window over the
+    whole change log cost several times more. -#}
 {% macro _segments_previous_members(history) -%}
-    select segment, profile_id, split
+    select segment, profile_id, split, entered_at
     from (
         select
-            *,
-            row_number() over (partition by segment, profile_id order by evaluated_at desc) as recency
+            segment,
+            profile_id,
+            {{ segments_last_value('change', 'evaluated_at') }} as last_change,
+            {{ segments_last_value('split', 'evaluated_at') }} as split,
+            max(case when change = 'entered' then evaluated_at end) as entered_at
         from {{ history }}
         where evaluated_at < {{ segments_as_of_sql() }}
+        group by segment, profile_id
     ) as earlier_changes
-    where recency = 1 and change = 'entered'
+    where last_change = 'entered'
 {%- endmacro %}

@@ -113,26 +113,3 @@ select * from final
     {%- endif -%}
 {%- endmacro %}
 
-{#- A published segment table: the current members with their streak start and split. -#}
-{% macro segment_table(segment_name) -%}
-    {{ return(adapter.dispatch('segment_table', 'segments')(segment_name)) }}
-{%- endmacro %}
-
-{% macro default__segment_table(segment_name) -%}
-with membership as (
-    select * from {{ ref('segment_membership') }}
-),
-
-final as (
-    select
-        profile_id,
-        qualified_at,
-        evaluated_at,
-        split
-    from membership
-    where segment = {{ segments_string_literal(segment_name) }}
-      and status in ('realized', 'existing')
-)
-
-select * from final
-{%- endmacro %}

@@ -1,3 +1,7 @@
+{#- Also publishes segments.<segment> for every row (see the published_segments materialization). -#}
+{{ config(materialized='published_segments', tables_schema='segments', members_from='segment_membership') }}
+-- depends_on: {{ ref('segment_membership') }}
+
 with definitions as (
     select * from {{ ref('int_segment_definitions') }}
 ),

@@ -15,13 +15,6 @@ previous_members as (
     {{ _segments_previous_members('history') }}
 ),
 
-last_entries as (
-    select segment, profile_id, max(evaluated_at) as entered_at
-    from history
-    where change = 'entered'
-    group by segment, profile_id
-),
-
 members_now as (
     select
         current_members.profile_id,
@@ -29,7 +22,7 @@ members_now as (
         case when previous_members.profile_id is null then 'realized' else 'existing' end as status,
         case
             when previous_members.profile_id is null then {{ as_of }}
-            else last_entries.entered_at
+            else previous_members.entered_at
         end as qualified_at,
         cast(null as timestamp) as exited_at,
         current_members.split
@@ -37,9 +30,6 @@ members_now as (
     left join previous_members
         on previous_members.segment = current_members.segment
         and previous_members.profile_id = current_members.profile_id
-    left join last_entries
-        on last_entries.segment = current_members.segment
-        and last_entries.profile_id = current_members.profile_id
 ),
 
 exited_now as (
@@ -47,16 +37,13 @@ exited_now as (
         previous_members.profile_id,
         previous_members.segment,
         'exited' as status,
-        last_entries.entered_at as qualified_at,
+        previous_members.entered_at as qualified_at,
         {{ as_of }} as exited_at,
         previous_members.split
     from previous_members
     left join current_members
         on current_members.segment = previous_members.segment
         and current_members.profile_id = previous_members.profile_id
-    left join last_entries
-        on last_entries.segment = previous_members.segment
-        and last_entries.profile_id = previous_members.profile_id
     where current_members.profile_id is null
 ),
 

@@ -93,7 +93,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
         return 0
     changes = write(args.project_dir, generated)
     touched = len(changes.stale) + len(changes.missing) + len(changes.orphaned)
-    print(f"generated {len(project.segments)} segment models ({touched} files changed)")
+    print(f"generated the models of {len(project.segments)} segments ({touched} files changed)")
     return 0
 
 
