@@ -116,3 +116,37 @@ def test_generated_models_are_thin(project: TempProject) -> None:
 def test_the_repository_generated_models_are_current() -> None:
     root = Path(__file__).resolve().parents[1]
     assert main(["--project-dir", str(root), "generate", "--check"]) == 0
+
+
+def test_failed_publish_leaves_every_previous_table_and_drops_removed_ones(
+    project: TempProject,
+) -> None:
+    project.write_store(EVENTS, PROFILES, EVENT_TYPES, PROFILE_TYPES)
+    project.write_segment("vip", VIP)
+    project.write_segment("all_gold", VIP.replace("segment: vip", "segment: all_gold"))
+    project.generate()
+    project.build(AS_OF_TEXT, tests=False)
+    published = "select evaluated_at from segments.all_gold limit 1"
+    before = project.query(published)
+
+    # An object the publisher cannot replace: writing segments.vip fails after all_gold is written.
+    con = project.connect()
+    con.execute("drop table segments.vip")
+    con.execute("create view segments.vip as select 'nobody' as profile_id")
+    con.close()
+    result = project.dbt("build", as_of="2024-03-16T12:00:00", check=False)
+    assert result.returncode != 0
+    assert project.query(published) == before  # rolled back with the rest
+    assert project.query("select distinct evaluated_at from segmentation.segment_catalog") == before
+
+    con = project.connect()
+    con.execute("drop view segments.vip")
+    con.close()
+    (project.root / "segments" / "all_gold.yml").unlink()
+    project.generate()
+    project.build("2024-03-16T12:00:00", tests=False)
+    tables = project.query(
+        "select table_name, comment from duckdb_tables() where schema_name = 'segments'"
+    )
+    assert tables == [("vip", "Gold members.")]
+    assert project.members("vip") == {"alice"}
