@@ -30,11 +30,10 @@
     {%- endcall %}
 
     {%- set listed = run_query('select segment, description from ' ~ intermediate ~ ' order by segment') -%}
-    {%- set published = [] -%}
+    {%- set published = listed.columns[0].values() | list -%}
     {% call statement('publish_segment_tables') -%}
         create schema if not exists {{ api.Relation.create(database=target.database, schema=tables_schema) }};
         {%- for row in listed %}
-        {%- do published.append(row[0]) %}
         {{ _segments_publish_table(api.Relation.create(database=target.database, schema=tables_schema, identifier=row[0]), membership, row[0], row[1]) }}
         {%- endfor %}
         {%- for segment in previously if segment not in published %}
