@@ -1,6 +1,8 @@
 """Incremental evaluation equals full evaluation: random sequences of loads (new events, late
 events with old timestamps, attribute changes) and evaluations (as_of moving by an hour to weeks,
-across month and year ends, re-runs), run both ways on two copies; every table must match."""
+across month and year ends, re-runs), run both ways on two copies; every table must match, and so
+must every event condition's value (the incremental run updates the counting state with the
+events that entered and left each window; the full run counts again)."""
 
 from __future__ import annotations
 
@@ -116,8 +118,22 @@ def apply_step(project: TempProject, step: dict[str, Any]) -> None:
     con.close()
 
 
+def condition_values_sql(project: TempProject) -> str:
+    """Every event condition's value per profile (not the counting state: bags are unordered)."""
+    columns = [
+        name
+        for (name,) in project.query(
+            "select column_name from information_schema.columns "
+            "where table_name = 'int_event_conditions__aggregated' "
+            "and column_name not like 'state\\_%' escape '\\' order by column_name"
+        )
+    ]
+    return f"select {', '.join(columns)} from intermediate.int_event_conditions__aggregated"
+
+
 def snapshot(project: TempProject) -> dict[str, set]:
-    return {name: set(project.query(sql)) for name, sql in COMPARED.items()}
+    queries = {**COMPARED, "condition values": condition_values_sql(project)}
+    return {name: set(project.query(sql)) for name, sql in queries.items()}
 
 
 @dbt_examples(EXAMPLES)
@@ -152,7 +168,7 @@ def test_incremental_equals_full(scenario: dict[str, Any]) -> None:
                 )[0]
             )
             got, expected = snapshot(incremental), snapshot(full)
-            for table in COMPARED:
+            for table in expected:
                 assert got[table] == expected[table], (
                     f"step {number} (as_of {step['as_of']}): {table} differs; "
                     f"incremental-only {sorted(got[table] - expected[table])[:5]}, "
@@ -240,3 +256,117 @@ def test_loads_with_the_same_coarse_timestamp_are_not_missed(project: TempProjec
     project.dbt("run", as_of="2024-01-02T00:00:00")
     assert project.query("select mode from segmentation.evaluation_log")[0] == ("incremental",)
     assert project.members("visitors") == {"a", "b"}
+
+
+EDGE_SEGMENTS = {
+    "count_7d": "{event: purchase, during: {last: 7d}, count: {gte: 2}}",
+    "sum_7d": "{event: purchase, during: {last: 7d}, sum: {of: revenue, gte: 100}}",
+    "avg_7d": "{event: purchase, during: {last: 7d}, avg: {of: revenue, gte: 30}}",
+    "max_7d": "{event: purchase, during: {last: 7d}, max: {of: revenue, gte: 50}}",
+    "min_7d": "{event: purchase, during: {last: 7d}, min: {of: revenue, lte: 10}}",
+    "distinct_7d": "{event: purchase, during: {last: 7d}, count_distinct: {of: category, gte: 2}}",
+    "before_30d": "{event: purchase, during: {before: 30d}}",
+    "this_month": "{event: purchase, during: {this: month}, count: {gte: 2}}",
+    "first_cheap": "{event: purchase, min: {of: revenue, lte: 10}}",
+}
+
+
+def test_updated_counts_equal_recounted_ones_at_every_window_edge() -> None:
+    """Events leave and enter each window (the extreme of a max leaves, the last of a category
+    leaves, a month rolls over, a future-dated event becomes due), others arrive late: the
+    incremental evaluation updates the counting state and must agree with a full recount."""
+    t0 = dt.datetime(2024, 1, 30, 12)
+    loaded = t0 - dt.timedelta(hours=1)
+
+    def purchase(n: str, profile: str, age_days: float, revenue: float, category: str) -> dict:
+        return {
+            "event_id": n,
+            "profile_id": profile,
+            "event_type": "purchase",
+            "event_ts": t0 - dt.timedelta(days=age_days),
+            "properties": {"revenue": revenue, "category": category},
+            "loaded_at": loaded,
+        }
+
+    events = [
+        purchase("a1", "a", 6.5, 60.0, "shoes"),  # leaves last 7d on day 1: the max and a category
+        purchase("a2", "a", 2.0, 45.5, "socks"),
+        purchase("a3", "a", 1.0, 5.25, "socks"),
+        purchase("b1", "b", 29.5, 8.0, "hats"),  # enters before 30d on day 1
+        purchase("b2", "b", 6.9, 70.0, "hats"),
+        purchase("b3", "b", -0.5, 30.0, "shoes"),  # dated after as_of: becomes due on day 1
+        purchase("c1", "c", 0.2, 20.0, "socks"),
+        purchase("c2", "c", 3.0, 20.0, "socks"),
+    ]
+    later = [
+        # day 1: a late arrival dated in the past and a new one
+        (
+            t0 + dt.timedelta(days=1),
+            [
+                {
+                    **purchase("c3", "c", 5.0, 99.99, "shoes"),
+                    "loaded_at": t0 + dt.timedelta(hours=20),
+                },
+                {
+                    **purchase("d1", "d", -0.9, 10.0, "hats"),
+                    "loaded_at": t0 + dt.timedelta(hours=21),
+                },
+            ],
+        ),
+        # day 3: February; one more purchase for a
+        (
+            t0 + dt.timedelta(days=3),
+            [
+                {
+                    **purchase("a4", "a", -2.5, 15.0, "hats"),
+                    "loaded_at": t0 + dt.timedelta(days=2, hours=20),
+                }
+            ],
+        ),
+    ]
+    with tempfile.TemporaryDirectory() as folder:
+        projects = [TempProject(Path(folder) / name) for name in ("incremental", "full")]
+        for project in projects:
+            project.write_store(
+                events,
+                [{"profile_id": p, "updated_at": loaded} for p in "abcd"],
+                None,
+                {"updated_at": "timestamp"},
+            )
+            for name, condition in EDGE_SEGMENTS.items():
+                project.write_segment(
+                    name, f"segment: {name}\ndescription: d\ncondition: {condition}\n"
+                )
+            project.generate()
+            project.dbt("run", as_of=t0.isoformat())
+        incremental, full = projects
+        for as_of, arrivals in later:
+            for project in projects:
+                con = project.connect()
+                for e in arrivals:
+                    con.execute(
+                        "insert into raw.events (event_id, profile_id, event_type, event_ts, properties, loaded_at) "
+                        "values (?, ?, ?, ?, ?, ?)",
+                        [
+                            e["event_id"],
+                            e["profile_id"],
+                            e["event_type"],
+                            e["event_ts"],
+                            json.dumps(e["properties"]),
+                            e["loaded_at"],
+                        ],
+                    )
+                con.close()
+            incremental.dbt("run", as_of=as_of.isoformat())
+            full.dbt("run", as_of=as_of.isoformat(), extra_vars={"full_evaluation": True})
+            assert incremental.query(
+                "select mode from segmentation.evaluation_log order by started_at desc limit 1"
+            ) == [("incremental",)]
+            got, expected = snapshot(incremental), snapshot(full)
+            for table in expected:
+                assert got[table] == expected[table], (
+                    f"as_of {as_of}: {table} differs; incremental-only "
+                    f"{sorted(got[table] - expected[table])}, full-only {sorted(expected[table] - got[table])}"
+                )
+        # the days above did move the windows: members changed on the way
+        assert incremental.members("max_7d") == set() and incremental.members("before_30d") == {"b"}

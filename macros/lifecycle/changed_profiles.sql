@@ -1,7 +1,8 @@
 {#- Incremental evaluation: the profiles whose membership can have changed since the baseline
     evaluation. Everyone else keeps their verdicts. A profile is re-evaluated when
     * events of it arrived since the baseline (loaded_at), late ones with old timestamps included
-      (at or after the baseline's latest loaded_at: loads with the same coarse timestamp count);
+      (after the baseline's latest loaded_at, and at it when more rows with that stamp arrived
+      after the baseline started: loads with the same coarse timestamp count);
     * its attributes changed (updated_at, likewise);
     * one of its events lies where a window's bound moved between the baseline's as_of and this
       one (expiring "last 30 days", maturing "before"/"from-to" windows, calendar periods rolling
@@ -42,7 +43,11 @@
 {%- set profiles = ref('stg_raw__profiles') -%}
 {%- if evaluation.mode != 'incremental' or spec.full_only -%}
 {#- a full evaluation re-evaluates everyone: nothing to select -#}
-select cast(null as varchar) as profile_id, cast(null as varchar) as reason
+select
+    cast(null as varchar) as profile_id,
+    cast(null as varchar) as reason,
+    cast(null as boolean) as arrival_uncertain,
+    cast(null as boolean) as attributes_changed
 where 1 = 0
 {%- else -%}
 {%- set before = evaluation.baseline_as_of -%}
@@ -69,9 +74,17 @@ profiles as (
 ),
 
 {#- one pass over each table: a row is changed for its first reason (in min(reason) order) -#}
-{%- set arrived = 'loaded_at is null or loaded_at >= ' ~ segments_timestamp(evaluation.baseline_loaded_until) -%}
+{%- set arrived = 'loaded_at is null or loaded_at ' ~ ('>=' if evaluation.loads_at_baseline_stamp else '>') ~ ' ' ~ segments_timestamp(evaluation.baseline_loaded_until) -%}
+{#- rows the baseline may or may not have counted: no loaded_at, or stamped with the baseline's
+    latest loaded_at when more such rows arrived after it started -#}
+{%- set uncertain = 'loaded_at is null' ~ (' or loaded_at = ' ~ segments_timestamp(evaluation.baseline_loaded_until) if evaluation.loads_at_baseline_stamp else '') -%}
 {%- set moved = _segments_in_bands('event_ts', event_bands) -%}
-{%- set updated = 'updated_at is null or updated_at >= ' ~ (segments_timestamp(evaluation.baseline_profiles_updated_until) if evaluation.baseline_profiles_updated_until is not none else "cast('0001-01-01' as timestamp)") -%}
+{%- if evaluation.baseline_profiles_updated_until is none -%}
+    {%- set updated = 'true' -%}
+{%- else -%}
+    {%- set stamp = segments_timestamp(evaluation.baseline_profiles_updated_until) -%}
+    {%- set updated = 'updated_at is null or updated_at ' ~ ('>=' if evaluation.updates_at_baseline_stamp else '>') ~ ' ' ~ stamp -%}
+{%- endif -%}
 {%- set attribute_moved = attribute_parts | join(' or ') if attribute_parts else 'false' %}
 changed_by_events as (
     select
@@ -79,7 +92,9 @@ changed_by_events as (
         case
             when {{ moved }} then 'a window moved over an event'
             else 'events arrived'
-        end as reason
+        end as reason,
+        coalesce({{ uncertain }}, false) as arrival_uncertain,
+        false as attributes_changed
     from events
     where ({{ arrived }}) or {{ moved }}
 ),
@@ -90,7 +105,9 @@ changed_by_attributes as (
         case
             when ({{ attribute_moved }}) then 'a window moved over an attribute'
             else 'attributes changed'
-        end as reason
+        end as reason,
+        false as arrival_uncertain,
+        coalesce({{ updated }}, false) as attributes_changed
     from profiles
     where ({{ updated }}) or ({{ attribute_moved }})
 ),
@@ -102,7 +119,11 @@ changed as (
 ),
 
 final as (
-    select profile_id, min(reason) as reason
+    select
+        profile_id,
+        min(reason) as reason,
+        bool_or(arrival_uncertain) as arrival_uncertain,
+        bool_or(attributes_changed) as attributes_changed
     from changed
     group by profile_id
 )
@@ -112,11 +133,11 @@ select * from final
 {%- endmacro %}
 
 {#- The profiles a run evaluates, as `and <column> ...` filters: during an incremental evaluation
-    only the changed profiles; in a sampled preview (var segments_sample_percent) only a stable
+    only the changed profiles (unless changed_only is false); in a sampled preview (var segments_sample_percent) only a stable
     random sample of profiles; in an explanation (var segments_explain_profile) one profile. -#}
-{% macro segments_profile_filter(profile_column) -%}
+{% macro segments_profile_filter(profile_column, changed_only=true) -%}
     {%- set changed = ref('int_profiles__changed') -%}
-    {%- if segments_evaluation().mode == 'incremental' -%}
+    {%- if changed_only and segments_evaluation().mode == 'incremental' -%}
         and {{ profile_column }} in (select profile_id from {{ changed }})
     {%- endif -%}
     {%- set explained = var('segments_explain_profile', none) -%}

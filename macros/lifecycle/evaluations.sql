@@ -41,6 +41,11 @@
             baseline_loaded_until timestamp,
             baseline_profiles_updated_until timestamp
         );
+        {#- added after the first release: logs of older warehouses gain them -#}
+        alter table {{ log_table }} add column if not exists loaded_until_rows bigint;
+        alter table {{ log_table }} add column if not exists profiles_updated_until_rows bigint;
+        alter table {{ log_table }} add column if not exists loads_at_baseline_stamp boolean;
+        alter table {{ log_table }} add column if not exists updates_at_baseline_stamp boolean;
     {% endcall %}
     {%- set latest = run_query("select max(as_of) from " ~ log_table ~ " where status = 'success'").columns[0].values()[0] -%}
     {%- if latest is not none and as_of < latest -%}
@@ -51,16 +56,19 @@
         delete from {{ log_table }} where as_of = {{ segments_timestamp(as_of) }};
         insert into {{ log_table }} (
             evaluation_id, as_of, started_at, mode, status, mode_reason, definitions_hash,
-            loaded_until, profiles_updated_until, baseline_as_of, baseline_loaded_until,
-            baseline_profiles_updated_until
+            loaded_until, loaded_until_rows, profiles_updated_until, profiles_updated_until_rows,
+            baseline_as_of, baseline_loaded_until, baseline_profiles_updated_until,
+            loads_at_baseline_stamp, updates_at_baseline_stamp
         )
         select
             '{{ invocation_id }}', {{ segments_timestamp(as_of) }}, current_timestamp::timestamp,
             '{{ plan.mode }}', 'running', {{ segments_string_literal(plan.reason) }},
             '{{ plan.definitions_hash }}',
-            {{ plan.loaded_until_sql }}, {{ plan.updated_until_sql }},
+            {{ plan.loaded_until_sql }}, {{ _segments_rows_at(plan.events, 'loaded_at', plan.loaded_until_sql) }},
+            {{ plan.updated_until_sql }}, {{ _segments_rows_at(plan.profiles, 'updated_at', plan.updated_until_sql) }},
             {{ plan.baseline.as_of }}, {{ plan.baseline.loaded_until }},
-            {{ plan.baseline.profiles_updated_until }};
+            {{ plan.baseline.profiles_updated_until }}, {{ plan.baseline.loads_at_stamp }},
+            {{ plan.baseline.updates_at_stamp }};
     {% endcall %}
     {#- the hook's own transaction is rolled back by dbt: keep the log row -#}
     {%- do adapter.commit() -%}
@@ -83,8 +91,8 @@
     {%- set profile_columns = _segments_columns(profiles) -%}
     {%- set loaded_until_sql = "(select max(loaded_at) from " ~ events ~ ")" if 'loaded_at' in event_columns else 'null' -%}
     {%- set updated_until_sql = "(select max(updated_at) from " ~ profiles ~ ")" if 'updated_at' in profile_columns else 'null' -%}
-    {%- set rows = run_query("select status, definitions_hash, as_of, loaded_until, profiles_updated_until from " ~ log_table ~ " order by started_at desc limit 1") -%}
-    {%- set none_baseline = {'as_of': 'null', 'loaded_until': 'null', 'profiles_updated_until': 'null'} -%}
+    {%- set rows = run_query("select status, definitions_hash, as_of, loaded_until, profiles_updated_until, loaded_until_rows, profiles_updated_until_rows from " ~ log_table ~ " order by started_at desc limit 1") -%}
+    {%- set none_baseline = {'as_of': 'null', 'loaded_until': 'null', 'profiles_updated_until': 'null', 'loads_at_stamp': 'null', 'updates_at_stamp': 'null'} -%}
     {%- set reason = none -%}
     {%- if var('full_evaluation', false) -%}{%- set reason = "asked for (var full_evaluation)" -%}
     {%- elif flags.FULL_REFRESH -%}{%- set reason = "--full-refresh" -%}
@@ -97,26 +105,45 @@
     {%- elif full_only -%}{%- set reason = "every run re-evaluates " ~ full_only | join('; ') -%}
     {%- endif -%}
     {%- if reason is not none -%}
-        {{ return({'mode': 'full', 'reason': reason, 'definitions_hash': definitions_hash, 'loaded_until_sql': loaded_until_sql, 'updated_until_sql': updated_until_sql, 'baseline': none_baseline}) }}
+        {{ return({'mode': 'full', 'reason': reason, 'definitions_hash': definitions_hash, 'events': events, 'profiles': profiles, 'loaded_until_sql': loaded_until_sql, 'updated_until_sql': updated_until_sql, 'baseline': none_baseline}) }}
     {%- endif -%}
     {%- set baseline = {
         'as_of': segments_timestamp(rows[0][2]),
         'loaded_until': segments_timestamp(rows[0][3]),
         'profiles_updated_until': segments_timestamp(rows[0][4]) if rows[0][4] is not none else 'null',
+        'loads_at_stamp': _segments_rows_arrived_at(events, 'loaded_at', rows[0][3], rows[0][5]),
+        'updates_at_stamp': _segments_rows_arrived_at(profiles, 'updated_at', rows[0][4], rows[0][6]),
     } -%}
-    {{ return({'mode': 'incremental', 'reason': 'only profiles that can have changed', 'definitions_hash': definitions_hash, 'loaded_until_sql': loaded_until_sql, 'updated_until_sql': updated_until_sql, 'baseline': baseline}) }}
+    {{ return({'mode': 'incremental', 'reason': 'only profiles that can have changed', 'definitions_hash': definitions_hash, 'events': events, 'profiles': profiles, 'loaded_until_sql': loaded_until_sql, 'updated_until_sql': updated_until_sql, 'baseline': baseline}) }}
 {%- endmacro %}
 
-{#- This run's plan, as recorded by begin_evaluation: {mode, baseline_as_of, baseline_loaded_until,
-    baseline_profiles_updated_until}. Full outside evaluations (compile, docs) and while parsing. -#}
+{#- Rows carrying the latest stamp (loaded_at, updated_at): recorded with each evaluation, so that
+    the next one can tell whether rows with the same (coarse) stamp arrived after it started. -#}
+{% macro _segments_rows_at(relation, column, until_sql) -%}
+    {%- if until_sql == 'null' -%}null{%- else -%}(select count(*) from {{ relation }} where {{ column }} = {{ until_sql }}){%- endif -%}
+{%- endmacro %}
+
+{#- 'true' when rows stamped with the baseline's latest stamp arrived after the baseline (or it
+    cannot be told), 'false' otherwise. -#}
+{% macro _segments_rows_arrived_at(relation, column, stamp, recorded_rows) -%}
+    {%- if stamp is none -%}{{ return('false') }}{%- endif -%}
+    {%- set rows_now = run_query('select count(*) from ' ~ relation ~ ' where ' ~ column ~ ' = ' ~ segments_timestamp(stamp)).columns[0].values()[0] -%}
+    {{ return('false' if recorded_rows is not none and recorded_rows == rows_now else 'true') }}
+{%- endmacro %}
+
+{#- This run's plan, as recorded by begin_evaluation: {mode, loaded_until} and, when incremental,
+    {baseline_as_of, baseline_loaded_until, baseline_profiles_updated_until,
+    loads_at_baseline_stamp, updates_at_baseline_stamp}. Full (loaded_until none) outside evaluations (compile, docs)
+    and while parsing. -#}
 {% macro segments_evaluation() -%}
-    {%- set full = {'mode': 'full'} -%}
+    {%- set full = {'mode': 'full', 'loaded_until': none} -%}
     {%- if not _segments_is_evaluation() -%}{{ return(full) }}{%- endif -%}
     {%- set log_table = _segments_evaluation_log() -%}
     {%- if adapter.get_relation(log_table.database, log_table.schema, log_table.identifier) is none -%}{{ return(full) }}{%- endif -%}
-    {%- set rows = run_query("select mode, baseline_as_of, baseline_loaded_until, baseline_profiles_updated_until from " ~ log_table ~ " where evaluation_id = '" ~ invocation_id ~ "'") -%}
-    {%- if rows | length == 0 or rows[0][0] != 'incremental' -%}{{ return(full) }}{%- endif -%}
-    {{ return({'mode': 'incremental', 'baseline_as_of': rows[0][1], 'baseline_loaded_until': rows[0][2], 'baseline_profiles_updated_until': rows[0][3]}) }}
+    {%- set rows = run_query("select mode, loaded_until, baseline_as_of, baseline_loaded_until, baseline_profiles_updated_until, loads_at_baseline_stamp, updates_at_baseline_stamp from " ~ log_table ~ " where evaluation_id = '" ~ invocation_id ~ "'") -%}
+    {%- if rows | length == 0 -%}{{ return(full) }}{%- endif -%}
+    {%- if rows[0][0] != 'incremental' -%}{{ return({'mode': 'full', 'loaded_until': rows[0][1]}) }}{%- endif -%}
+    {{ return({'mode': 'incremental', 'loaded_until': rows[0][1], 'baseline_as_of': rows[0][2], 'baseline_loaded_until': rows[0][3], 'baseline_profiles_updated_until': rows[0][4], 'loads_at_baseline_stamp': rows[0][5], 'updates_at_baseline_stamp': rows[0][6]}) }}
 {%- endmacro %}
 
 {% macro finish_evaluation(results) -%}

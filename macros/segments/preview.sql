@@ -53,6 +53,7 @@ profile_ids as (
     where true {{ segments_profile_filter('profile_id') }}
     union
     select profile_id from event_conditions
+    where true {{ segments_profile_filter('profile_id') }}
 ),
 
 evaluated as (
@@ -61,7 +62,7 @@ evaluated as (
         {%- for name in profile_columns if name != 'profile_id' %},
         profiles.{{ adapter.quote(name) }}
         {%- endfor %}
-        {%- for name in event_columns if name != 'profile_id' %},
+        {%- for name in event_columns if name != 'profile_id' and not name.startswith('state_') %},
         event_conditions.{{ adapter.quote(name) }}
         {%- endfor %}
         {%- for name in sequence_columns if name != 'profile_id' %},

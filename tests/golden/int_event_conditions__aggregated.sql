@@ -4,21 +4,22 @@ WITH events AS NOT MATERIALIZED (
   SELECT
     *
   FROM "test"."staging"."stg_raw__events"
-  WHERE
-    event_ts <= CAST('2024-03-15 12:00:00.000000' AS TIMESTAMP)
-), aggregated AS (
+), plain AS (
   SELECT
     event.profile_id,
     COUNT(*) AS events_until_as_of
   FROM events AS event
+  WHERE
+    event.event_ts <= CAST('2024-03-15 12:00:00.000000' AS TIMESTAMP)
   GROUP BY
     event.profile_id
 ), ev_e508c537f758 AS (
   SELECT
     profile_id,
-    COUNT(*) AS ev_e508c537f758
+    COUNT(*) AS ev_e508c537f758,
+    ARRAY_AGG({'value': distinct_value, 'events': events}) AS ev_e508c537f758__values
   FROM (
-    SELECT DISTINCT
+    SELECT
       event.profile_id,
       CASE
         WHEN (
@@ -41,20 +42,36 @@ WITH events AS NOT MATERIALIZED (
           )
           THEN CAST(DATE_TRUNC('WEEK', event.event_ts) AS DATE)
         END
-      END AS distinct_value
+      END AS distinct_value,
+      COUNT(*) AS events
     FROM events AS event
+    WHERE
+      event.event_ts <= CAST('2024-03-15 12:00:00.000000' AS TIMESTAMP)
+    GROUP BY ALL
   ) AS distinct_values
   WHERE
     NOT distinct_value IS NULL
   GROUP BY
     profile_id
+), counted AS (
+  SELECT
+    plain.*,
+    COALESCE(ev_e508c537f758.ev_e508c537f758, 0) AS ev_e508c537f758,
+    ev_e508c537f758.ev_e508c537f758__values
+  FROM plain
+  LEFT JOIN ev_e508c537f758
+    ON ev_e508c537f758.profile_id = plain.profile_id
 ), final AS (
   SELECT
-    aggregated.*,
-    COALESCE(ev_e508c537f758.ev_e508c537f758, 0) AS ev_e508c537f758
-  FROM aggregated
-  LEFT JOIN ev_e508c537f758
-    ON ev_e508c537f758.profile_id = aggregated.profile_id
+    profile_id,
+    COALESCE(ev_e508c537f758, 0) AS ev_e508c537f758,
+    events_until_as_of,
+    ev_e508c537f758__values AS state_ev_e508c537f758__values,
+    CAST(NULL AS TIMESTAMP) AS state_as_of,
+    CAST(NULL AS TIMESTAMP) AS state_loaded_until
+  FROM counted
+  WHERE
+    events_until_as_of > 0
 )
 SELECT
   *
