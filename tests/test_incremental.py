@@ -94,22 +94,19 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
     return {"events": events, "profiles": profiles, "definitions": definitions, "steps": steps}
 
 
+def insert_events(con: Any, events: list[dict[str, Any]]) -> None:
+    """Append events to raw.events, each with the columns it has (properties as JSON)."""
+    for e in events:
+        row = {k: json.dumps(v) if k == "properties" else v for k, v in e.items()}
+        con.execute(
+            f"insert into raw.events ({', '.join(row)}) values ({', '.join('?' for _ in row)})",
+            list(row.values()),
+        )
+
+
 def apply_step(project: TempProject, step: dict[str, Any]) -> None:
     con = project.connect()
-    for e in step["events"]:
-        con.execute(
-            "insert into raw.events (event_id, profile_id, event_type, event_ts, properties, loaded_at, channel) "
-            "values (?, ?, ?, ?, ?, ?, ?)",
-            [
-                e["event_id"],
-                e["profile_id"],
-                e["event_type"],
-                e["event_ts"],
-                json.dumps(e["properties"]),
-                e["loaded_at"],
-                e["channel"],
-            ],
-        )
+    insert_events(con, step["events"])
     for profile_id, country, age in step["updates"]:
         con.execute(
             "insert into raw.profiles (profile_id, country, age, updated_at) values (?, ?, ?, ?)",
@@ -343,19 +340,7 @@ def test_updated_counts_equal_recounted_ones_at_every_window_edge() -> None:
         for as_of, arrivals in later:
             for project in projects:
                 con = project.connect()
-                for e in arrivals:
-                    con.execute(
-                        "insert into raw.events (event_id, profile_id, event_type, event_ts, properties, loaded_at) "
-                        "values (?, ?, ?, ?, ?, ?)",
-                        [
-                            e["event_id"],
-                            e["profile_id"],
-                            e["event_type"],
-                            e["event_ts"],
-                            json.dumps(e["properties"]),
-                            e["loaded_at"],
-                        ],
-                    )
+                insert_events(con, arrivals)
                 con.close()
             incremental.dbt("run", as_of=as_of.isoformat())
             full.dbt("run", as_of=as_of.isoformat(), extra_vars={"full_evaluation": True})

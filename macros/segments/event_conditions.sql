@@ -319,7 +319,8 @@ recounted_events as (
 ),
 {{ _segments_count_events(conditions, event_columns, 'recounted_events', profile_join, counted_events, 'recounted_') }}
 {%- endif %}
-moved_events as {{ segments_not_materialized() }} (
+{#- read once: the moved bands feed every condition's update #}
+moved_events as (
     select * from events
     where loaded_at > {{ baseline_loaded }} and loaded_at <= {{ segments_timestamp(loaded_until) }}
     {%- for interval in _segments_moved_intervals(conditions, before, now) %}
