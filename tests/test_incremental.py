@@ -36,6 +36,7 @@ COMPARED = {
     "members": "select segment, profile_id, split from intermediate.int_segment_members__unioned",
     "membership": "select * exclude (evaluated_at) from segmentation.segment_membership",
     "history": "select * from segmentation.segment_membership_history",
+    "spans": "select * from segmentation.segment_membership_spans",
     "summary": "select * from segmentation.segment_summary",
 }
 
@@ -253,6 +254,52 @@ def test_loads_with_the_same_coarse_timestamp_are_not_missed(project: TempProjec
     project.dbt("run", as_of="2024-01-02T00:00:00")
     assert project.query("select mode from segmentation.evaluation_log")[0] == ("incremental",)
     assert project.members("visitors") == {"a", "b"}
+
+
+def test_rerunning_the_latest_as_of_keeps_changes_of_profiles_not_re_evaluated(
+    project: TempProject,
+) -> None:
+    """The re-run undoes the evaluation's spans first; a exited by time alone, so the re-run
+    (incremental, nothing arrived) does not re-evaluate a, yet its exit must stay recorded."""
+    day = dt.datetime(2024, 1, 1)
+    project.write_store(
+        [
+            {
+                "event_id": "e1",
+                "profile_id": "a",
+                "event_type": "visit",
+                "event_ts": day,
+                "loaded_at": day,
+            }
+        ],
+        [{"profile_id": "a", "updated_at": day}],
+        None,
+        {"updated_at": "timestamp"},
+    )
+    project.write_segment(
+        "visitors",
+        "segment: visitors\ndescription: d\ncondition: {event: visit, during: {last: 7d}}\n",
+    )
+    project.generate()
+    lifecycle = {key: COMPARED[key] for key in ("membership", "history", "spans")}
+    project.dbt("run", as_of="2024-01-02T00:00:00")
+    evaluations = (
+        "select mode, profiles_evaluated from segmentation.evaluation_log order by started_at"
+    )
+    project.dbt("run", as_of="2024-01-09T00:00:00")
+    assert project.query(evaluations) == [("full", 1), ("incremental", 1)]
+    first = {table: project.query(sql + " order by all") for table, sql in lifecycle.items()}
+    project.dbt("run", as_of="2024-01-09T00:00:00")  # replaces the evaluation's log row
+    assert project.query(evaluations) == [("full", 1), ("incremental", 0)]
+    again = {table: project.query(sql + " order by all") for table, sql in lifecycle.items()}
+    assert again == first
+    entered, exited = dt.datetime(2024, 1, 2), dt.datetime(2024, 1, 9)
+    assert first["history"] == [
+        ("a", "visitors", "entered", None, entered),
+        ("a", "visitors", "exited", None, exited),
+    ]
+    assert first["spans"] == [("visitors", "a", entered, exited, None)]
+    assert first["membership"] == [("a", "visitors", "exited", entered, exited, None)]
 
 
 EDGE_SEGMENTS = {

@@ -101,18 +101,6 @@
     not materialized
 {%- endmacro %}
 
-{#- An aggregate: the value of value_sql on the row with the largest order_sql, NULL included
-    (arg_max alone skips rows whose value is NULL). -#}
-{% macro segments_last_value(value_sql, order_sql) -%}
-    {{ return(adapter.dispatch('segments_last_value', 'segments')(value_sql, order_sql)) }}
-{%- endmacro %}
-{% macro default__segments_last_value(value_sql, order_sql) -%}
-    arg_max(struct_pack(v := {{ value_sql }}), {{ order_sql }}).v
-{%- endmacro %}
-{% macro spark__segments_last_value(value_sql, order_sql) -%}
-    max_by(struct({{ value_sql }} as v), {{ order_sql }}).v
-{%- endmacro %}
-
 {#- `select <key>, <item>` rows, one per item of the bag column of a relation: read the item's
     parts as <item>.value and <item>.events. -#}
 {% macro segments_bag_items(relation_sql, key_sql, bag_column, item) -%}

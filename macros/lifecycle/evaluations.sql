@@ -182,6 +182,15 @@
     {%- endif -%}
 {%- endmacro %}
 
+{#- pre-hook of the membership spans: re-running the latest as_of first undoes it, removing the
+    spans it opened and reopening the ones it closed. -#}
+{% macro segments_reopen_evaluation() -%}
+    {%- if execute and adapter.get_relation(this.database, this.schema, this.identifier) is not none -%}
+        delete from {{ this }} where entered_at >= {{ segments_as_of_sql() }};
+        update {{ this }} set exited_at = null where exited_at >= {{ segments_as_of_sql() }}
+    {%- endif -%}
+{%- endmacro %}
+
 {#- Members of a segment as of a past moment, from the change history (for analyses). -#}
 {% macro segments_members_as_of(segment_name, moment) -%}
     select profile_id, split
@@ -189,24 +198,4 @@
     where segment = {{ segments_string_literal(segment_name) }}
       and entered_at <= {{ segments_timestamp(moment) if moment is not string else 'cast(' ~ segments_string_literal(moment) ~ ' as timestamp)' }}
       and (exited_at is null or exited_at > {{ segments_timestamp(moment) if moment is not string else 'cast(' ~ segments_string_literal(moment) ~ ' as timestamp)' }})
-{%- endmacro %}
-
-{#- The members at the previous evaluation (the last one before as_of), from a relation or CTE
-    holding the change log: each (segment, profile) whose latest earlier change is an entry, with
-    that entry's split and time (the start of the streak). One grouped pass: a window over the
-    whole change log cost several times more. -#}
-{% macro _segments_previous_members(history) -%}
-    select segment, profile_id, split, entered_at
-    from (
-        select
-            segment,
-            profile_id,
-            {{ segments_last_value('change', 'evaluated_at') }} as last_change,
-            {{ segments_last_value('split', 'evaluated_at') }} as split,
-            max(case when change = 'entered' then evaluated_at end) as entered_at
-        from {{ history }}
-        where evaluated_at < {{ segments_as_of_sql() }}
-        group by segment, profile_id
-    ) as earlier_changes
-    where last_change = 'entered'
 {%- endmacro %}

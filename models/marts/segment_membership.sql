@@ -1,50 +1,42 @@
 {#- Every (profile, segment) at the latest evaluation: realized (entered now), existing (member
-    now and at the previous evaluation) or exited (member at the previous evaluation, not now). -#}
+    now and at the previous evaluation) or exited (member at the previous evaluation, not now),
+    read from the membership spans this evaluation left open or closed. -#}
 {%- set as_of = segments_as_of_sql() %}
 
-with history as (
-    select * from {{ ref('segment_membership_history') }}
-    where evaluated_at <= {{ as_of }}
-),
-
-current_members as (
+with current_members as (
     select * from {{ ref('int_segment_members__unioned') }}
 ),
 
-previous_members as (
-    {{ _segments_previous_members('history') }}
+spans as (
+    select * from {{ ref('segment_membership_spans') }}
+    where exited_at is null or exited_at = {{ as_of }}
 ),
 
 members_now as (
     select
         current_members.profile_id,
         current_members.segment,
-        case when previous_members.profile_id is null then 'realized' else 'existing' end as status,
-        case
-            when previous_members.profile_id is null then {{ as_of }}
-            else previous_members.entered_at
-        end as qualified_at,
+        case when spans.entered_at < {{ as_of }} then 'existing' else 'realized' end as status,
+        coalesce(spans.entered_at, {{ as_of }}) as qualified_at,
         cast(null as timestamp) as exited_at,
         current_members.split
     from current_members
-    left join previous_members
-        on previous_members.segment = current_members.segment
-        and previous_members.profile_id = current_members.profile_id
+    left join spans
+        on spans.segment = current_members.segment
+        and spans.profile_id = current_members.profile_id
+        and spans.exited_at is null
 ),
 
 exited_now as (
     select
-        previous_members.profile_id,
-        previous_members.segment,
+        profile_id,
+        segment,
         'exited' as status,
-        previous_members.entered_at as qualified_at,
-        {{ as_of }} as exited_at,
-        previous_members.split
-    from previous_members
-    left join current_members
-        on current_members.segment = previous_members.segment
-        and current_members.profile_id = previous_members.profile_id
-    where current_members.profile_id is null
+        entered_at as qualified_at,
+        exited_at,
+        split
+    from spans
+    where exited_at = {{ as_of }}
 ),
 
 final as (

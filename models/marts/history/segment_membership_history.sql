@@ -1,53 +1,43 @@
-{#- The change log: one row per entry into or exit from a segment, per evaluation. Append-only
-    (never rebuilt by --full-refresh); re-running the latest as_of replaces that evaluation's rows. -#}
+{#- The change log: one row per entry into or exit from a segment, per evaluation, read from the
+    spans this evaluation opened and closed. Append-only (never rebuilt by --full-refresh);
+    re-running the latest as_of replaces that evaluation's rows. Changes of an evaluation that
+    failed before its log rows were written are caught up by the next one (every span change
+    after the latest logged evaluation). -#}
 {{ config(pre_hook="{{ segments_clear_evaluation() }}") }}
 {%- set as_of = segments_as_of_sql() %}
 
-with current_members as (
-    select * from {{ ref('int_segment_members__unioned') }}
+with spans as (
+    select * from {{ ref('segment_membership_spans') }}
 ),
 
-history as (
+logged as (
     {%- if is_incremental() %}
-    select * from {{ this }}
-    where evaluated_at < {{ as_of }}
+    select max(evaluated_at) as until from {{ this }}
     {%- else %}
-    select
-        cast(null as varchar) as profile_id,
-        cast(null as varchar) as segment,
-        cast(null as varchar) as change,
-        cast(null as varchar) as split,
-        cast(null as timestamp) as evaluated_at
-    where 1 = 0
+    select cast(null as timestamp) as until
     {%- endif %}
 ),
 
-previous_members as (
-    {{ _segments_previous_members('history') }}
-),
-
 entered as (
-    select current_members.profile_id, current_members.segment, 'entered' as change, current_members.split
-    from current_members
-    left join previous_members
-        on previous_members.segment = current_members.segment
-        and previous_members.profile_id = current_members.profile_id
-    where previous_members.profile_id is null
+    select spans.profile_id, spans.segment, 'entered' as change, spans.split, spans.entered_at as evaluated_at
+    from spans
+    cross join logged
+    where spans.entered_at <= {{ as_of }}
+      and (logged.until is null or spans.entered_at > logged.until)
 ),
 
 exited as (
-    select previous_members.profile_id, previous_members.segment, 'exited' as change, previous_members.split
-    from previous_members
-    left join current_members
-        on current_members.segment = previous_members.segment
-        and current_members.profile_id = previous_members.profile_id
-    where current_members.profile_id is null
+    select spans.profile_id, spans.segment, 'exited' as change, spans.split, spans.exited_at as evaluated_at
+    from spans
+    cross join logged
+    where spans.exited_at <= {{ as_of }}
+      and (logged.until is null or spans.exited_at > logged.until)
 ),
 
 final as (
-    select profile_id, segment, change, split, {{ as_of }} as evaluated_at from entered
+    select * from entered
     union all
-    select profile_id, segment, change, split, {{ as_of }} as evaluated_at from exited
+    select * from exited
 )
 
-select * from final
+select profile_id, segment, change, split, evaluated_at from final
