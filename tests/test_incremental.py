@@ -36,6 +36,8 @@ COMPARED = {
     "members": "select segment, profile_id, split from intermediate.int_segment_members__unioned",
     "membership": "select * exclude (evaluated_at) from segmentation.segment_membership",
     "history": "select * from segmentation.segment_membership_history",
+    "sequence verdicts": "select * exclude (state_as_of, state_loaded_until) "
+    "from intermediate.int_sequence_conditions__matched",
     "spans": "select * from segmentation.segment_membership_spans",
     "summary": "select * from segmentation.segment_summary",
 }
@@ -302,6 +304,54 @@ def test_rerunning_the_latest_as_of_keeps_changes_of_profiles_not_re_evaluated(
     assert first["membership"] == [("a", "visitors", "exited", entered, exited, None)]
 
 
+def evaluate_side_by_side(
+    folder: Path,
+    events: list[dict[str, Any]],
+    profile_ids: str,
+    segments: dict[str, str],
+    first_as_of: dt.datetime,
+    later: list[tuple[dt.datetime, list[dict[str, Any]]]],
+) -> TempProject:
+    """Evaluate the same store and segments incrementally and fully, at first_as_of and then at
+    each later as_of after its arrivals, asserting after each that both agree on every compared
+    table and every condition value; returns the incremental project."""
+    projects = [TempProject(folder / name) for name in ("incremental", "full")]
+    for project in projects:
+        project.write_store(
+            events,
+            [
+                {"profile_id": p, "updated_at": first_as_of - dt.timedelta(days=60)}
+                for p in profile_ids
+            ],
+            None,
+            {"updated_at": "timestamp"},
+        )
+        for name, condition in segments.items():
+            project.write_segment(
+                name, f"segment: {name}\ndescription: d\ncondition: {condition}\n"
+            )
+        project.generate()
+        project.dbt("run", as_of=first_as_of.isoformat())
+    incremental, full = projects
+    for as_of, arrivals in later:
+        for project in projects:
+            con = project.connect()
+            insert_events(con, arrivals)
+            con.close()
+        incremental.dbt("run", as_of=as_of.isoformat())
+        full.dbt("run", as_of=as_of.isoformat(), extra_vars={"full_evaluation": True})
+        assert incremental.query(
+            "select mode from segmentation.evaluation_log order by started_at desc limit 1"
+        ) == [("incremental",)]
+        got, expected = snapshot(incremental), snapshot(full)
+        for table in expected:
+            assert got[table] == expected[table], (
+                f"as_of {as_of}: {table} differs; incremental-only "
+                f"{sorted(got[table] - expected[table])}, full-only {sorted(expected[table] - got[table])}"
+            )
+    return incremental
+
+
 EDGE_SEGMENTS = {
     "count_7d": "{event: purchase, during: {last: 7d}, count: {gte: 2}}",
     "sum_7d": "{event: purchase, during: {last: 7d}, sum: {of: revenue, gte: 100}}",
@@ -369,36 +419,68 @@ def test_updated_counts_equal_recounted_ones_at_every_window_edge() -> None:
         ),
     ]
     with tempfile.TemporaryDirectory() as folder:
-        projects = [TempProject(Path(folder) / name) for name in ("incremental", "full")]
-        for project in projects:
-            project.write_store(
-                events,
-                [{"profile_id": p, "updated_at": loaded} for p in "abcd"],
-                None,
-                {"updated_at": "timestamp"},
-            )
-            for name, condition in EDGE_SEGMENTS.items():
-                project.write_segment(
-                    name, f"segment: {name}\ndescription: d\ncondition: {condition}\n"
-                )
-            project.generate()
-            project.dbt("run", as_of=t0.isoformat())
-        incremental, full = projects
-        for as_of, arrivals in later:
-            for project in projects:
-                con = project.connect()
-                insert_events(con, arrivals)
-                con.close()
-            incremental.dbt("run", as_of=as_of.isoformat())
-            full.dbt("run", as_of=as_of.isoformat(), extra_vars={"full_evaluation": True})
-            assert incremental.query(
-                "select mode from segmentation.evaluation_log order by started_at desc limit 1"
-            ) == [("incremental",)]
-            got, expected = snapshot(incremental), snapshot(full)
-            for table in expected:
-                assert got[table] == expected[table], (
-                    f"as_of {as_of}: {table} differs; incremental-only "
-                    f"{sorted(got[table] - expected[table])}, full-only {sorted(expected[table] - got[table])}"
-                )
+        incremental = evaluate_side_by_side(Path(folder), events, "abcd", EDGE_SEGMENTS, t0, later)
         # the days above did move the windows: members changed on the way
         assert incremental.members("max_7d") == set() and incremental.members("before_30d") == {"b"}
+
+
+SEQUENCE_SEGMENTS = {
+    "cart_not_bought": "{sequence: {during: {last: 7d}, steps: [{event: add_to_cart}], "
+    "then_not: {event: purchase, within: 24h}}}",
+    "viewed_carted_bought": "{sequence: {during: {last: 7d}, steps: [{event: product_view}, "
+    "{event: add_to_cart, within: 1h}, {event: purchase, within: 1d}]}}",
+    "searched_never_bought": "{sequence: {steps: [{event: search}], then_not: {event: purchase}}}",
+    "viewed_then_bought_long_ago": "{sequence: {during: {before: 10d}, "
+    "steps: [{event: product_view}, {event: purchase}]}}",
+}
+
+
+def test_sequence_verdicts_are_matched_again_exactly_where_they_can_change() -> None:
+    """Only the profiles with an event of a sequence's types that arrived or lies in one of its
+    moved bands are matched again; each case below changes a verdict without the profile having
+    another reason to, and must agree with a full evaluation."""
+    t0 = dt.datetime(2024, 1, 30, 12)
+    loaded = t0 - dt.timedelta(hours=1)
+
+    def event(n: str, profile: str, event_type: str, age_days: float, **extra: Any) -> dict:
+        return {
+            "event_id": n,
+            "profile_id": profile,
+            "event_type": event_type,
+            "event_ts": t0 - dt.timedelta(days=age_days),
+            "loaded_at": loaded,
+            **extra,
+        }
+
+    events = [
+        event("p1", "p", "add_to_cart", 0.5),  # its 24h then_not deadline passes on day 1
+        event("q1", "q", "add_to_cart", 6.5),  # leaves last 7d on day 1
+        event("r1", "r", "add_to_cart", 3.0),  # a purchase within 24h arrives late on day 1
+        event("s1", "s", "product_view", 2.0),
+        event("s2", "s", "add_to_cart", 2.0 - 0.5 / 24),  # the late purchase completes the chain
+        event("u1", "u", "search", 10.0),
+        event("u2", "u", "purchase", -2.0),  # dated after as_of: becomes due on day 3
+        event("v1", "v", "product_view", 9.5),  # both mature into "before 10d" on day 1
+        event("v2", "v", "purchase", 9.2),
+    ]
+    later = [
+        (
+            t0 + dt.timedelta(days=1),
+            [
+                event("r2", "r", "purchase", 2.5, loaded_at=t0 + dt.timedelta(hours=20)),
+                event("s3", "s", "purchase", 2.0 - 5 / 24, loaded_at=t0 + dt.timedelta(hours=21)),
+            ],
+        ),
+        (t0 + dt.timedelta(days=3), []),
+    ]
+    with tempfile.TemporaryDirectory() as folder:
+        incremental = evaluate_side_by_side(
+            Path(folder), events, "pqrsuv", SEQUENCE_SEGMENTS, t0, later
+        )
+        members = {name: incremental.members(name) for name in SEQUENCE_SEGMENTS}
+    assert members == {
+        "cart_not_bought": {"p"},
+        "viewed_carted_bought": {"s"},
+        "searched_never_bought": set(),
+        "viewed_then_bought_long_ago": {"v"},
+    }

@@ -29,6 +29,12 @@
     {{ return(bands) }}
 {%- endmacro %}
 
+{#- Events that arrived since the baseline: after its latest loaded_at, at it when more rows with
+    that stamp arrived after it started, or with no loaded_at at all. -#}
+{% macro _segments_arrived(loaded_at_sql, evaluation) -%}
+    {{ loaded_at_sql }} is null or {{ loaded_at_sql }} {{ '>=' if evaluation.loads_at_baseline_stamp else '>' }} {{ segments_timestamp(evaluation.baseline_loaded_until) }}
+{%- endmacro %}
+
 {% macro _segments_in_bands(timestamp_sql, bands) -%}
     {%- set parts = [] -%}
     {%- for band in bands -%}
@@ -74,7 +80,7 @@ profiles as (
 ),
 
 {#- one pass over each table: a row is changed for its first reason (in min(reason) order) -#}
-{%- set arrived = 'loaded_at is null or loaded_at ' ~ ('>=' if evaluation.loads_at_baseline_stamp else '>') ~ ' ' ~ segments_timestamp(evaluation.baseline_loaded_until) -%}
+{%- set arrived = _segments_arrived('loaded_at', evaluation) -%}
 {#- rows the baseline may or may not have counted: no loaded_at, or stamped with the baseline's
     latest loaded_at when more such rows arrived after it started -#}
 {%- set uncertain = 'loaded_at is null' ~ (' or loaded_at = ' ~ segments_timestamp(evaluation.baseline_loaded_until) if evaluation.loads_at_baseline_stamp else '') -%}

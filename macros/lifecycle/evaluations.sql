@@ -72,6 +72,9 @@
     {% endcall %}
     {#- the hook's own transaction is rolled back by dbt: keep the log row -#}
     {%- do adapter.commit() -%}
+    {#- dbt listed the relations before this hook created the log: tell its cache, so that the
+        first evaluation's models find the log (and stamp their state with its loaded_until) -#}
+    {%- do adapter.cache_added(log_table.incorporate(type='table')) -%}
 {%- endmacro %}
 
 {#- Full or incremental? Incremental re-evaluates only the profiles whose membership can have

@@ -65,7 +65,7 @@ evaluated as (
         {%- for name in event_columns if name != 'profile_id' and not name.startswith('state_') %},
         event_conditions.{{ adapter.quote(name) }}
         {%- endfor %}
-        {%- for name in sequence_columns if name != 'profile_id' %},
+        {%- for name in sequence_columns if name != 'profile_id' and not name.startswith('state_') %},
         sequence_conditions.{{ adapter.quote(name) }}
         {%- endfor %}
     from profile_ids

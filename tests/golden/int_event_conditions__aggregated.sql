@@ -11,6 +11,10 @@ WITH events AS NOT MATERIALIZED (
   FROM events AS event
   WHERE
     event.event_ts <= CAST('2024-03-15 12:00:00.000000' AS TIMESTAMP)
+    AND (
+      event.loaded_at <= CAST('2024-03-15 12:00:01.000000' AS TIMESTAMP)
+      OR event.loaded_at IS NULL
+    )
   GROUP BY
     event.profile_id
 ), ev_e508c537f758 AS (
@@ -47,6 +51,10 @@ WITH events AS NOT MATERIALIZED (
     FROM events AS event
     WHERE
       event.event_ts <= CAST('2024-03-15 12:00:00.000000' AS TIMESTAMP)
+      AND (
+        event.loaded_at <= CAST('2024-03-15 12:00:01.000000' AS TIMESTAMP)
+        OR event.loaded_at IS NULL
+      )
     GROUP BY ALL
   ) AS distinct_values
   WHERE
@@ -67,8 +75,8 @@ WITH events AS NOT MATERIALIZED (
     COALESCE(ev_e508c537f758, 0) AS ev_e508c537f758,
     events_until_as_of,
     ev_e508c537f758__values AS state_ev_e508c537f758__values,
-    CAST(NULL AS TIMESTAMP) AS state_as_of,
-    CAST(NULL AS TIMESTAMP) AS state_loaded_until
+    CAST('2024-03-15 12:00:00.000000' AS TIMESTAMP) AS state_as_of,
+    CAST('2024-03-15 12:00:01.000000' AS TIMESTAMP) AS state_loaded_until
   FROM counted
   WHERE
     events_until_as_of > 0

@@ -109,7 +109,7 @@ WITH events AS NOT MATERIALIZED (
     profile_id,
     'seq_9e550a98a36f' AS sequence_id
   FROM seq_9e550a98a36f__matched
-), pivoted AS (
+), matched AS (
   SELECT
     profile_id,
     MAX(CASE WHEN sequence_id = 'seq_700947c475fa' THEN 1 ELSE 0 END) = 1 AS seq_700947c475fa,
@@ -118,7 +118,17 @@ WITH events AS NOT MATERIALIZED (
   FROM matches
   GROUP BY
     profile_id
+), verdicts AS (
+  SELECT
+    *
+  FROM matched
+), final AS (
+  SELECT
+    *,
+    CAST('2024-03-15 12:00:00.000000' AS TIMESTAMP) AS state_as_of,
+    CAST('2024-03-15 12:00:01.000000' AS TIMESTAMP) AS state_loaded_until
+  FROM verdicts
 )
 SELECT
   *
-FROM pivoted
+FROM final
