@@ -237,6 +237,11 @@
     {%- for condition in conditions if condition.window is not none -%}
         {%- do bands.extend(_segments_moved_bands(condition.window, before, now)) -%}
     {%- endfor -%}
+    {{ return(_segments_merged_bands(bands)) }}
+{%- endmacro %}
+
+{#- Closed [lower, upper] bands, overlapping ones merged, in order. -#}
+{% macro _segments_merged_bands(bands) -%}
     {%- set merged = [] -%}
     {%- set open = namespace(lower=none, upper=none) -%}
     {%- for band in bands | sort -%}

@@ -103,8 +103,24 @@ profiles as (
 {%- endif %}
 {%- if updating %}
 {%- set before = evaluation.baseline_as_of %}
+{%- set all_bands = [] %}
+{%- for sequence in sequences %}{% do all_bands.extend(_segments_sequence_bands(sequence, before, now)) %}{% endfor %}
 previous as (
     select * from {{ this }}
+),
+{#- read once, in time-ordered slices (the zone maps skip the rest of the table): events that
+    arrived since the baseline or lie in some sequence's moved band; a profile with events that
+    have no loaded_at is matched again anyway (arrival_uncertain) #}
+changed_events as (
+    select profile_id, event_type, event_ts, loaded_at
+    from {{ events_relation }}
+    where loaded_at {{ '>=' if evaluation.loads_at_baseline_stamp else '>' }} {{ segments_timestamp(evaluation.baseline_loaded_until) }}
+    {%- for band in _segments_merged_bands(all_bands) %}
+    union all
+    select profile_id, event_type, event_ts, loaded_at
+    from {{ events_relation }}
+    where event_ts between {{ segments_timestamp(band[0]) }} and {{ segments_timestamp(band[1]) }}
+    {%- endfor %}
 ),
 {%- for sequence in sequences %}
 {%- set types = [] %}
@@ -116,7 +132,7 @@ previous as (
     where arrival_uncertain {{- ' or attributes_changed' if _segments_uses_attributes(sequence) }}
     union
     select event.profile_id
-    from {{ events_relation }} as event
+    from changed_events as event
     where ({{ types | join(' or ') }})
       and ({{ _segments_arrived('event.loaded_at', evaluation) }} or {{ _segments_in_bands('event.event_ts', _segments_sequence_bands(sequence, before, now)) }})
       and event.profile_id in (select profile_id from {{ changed }})
