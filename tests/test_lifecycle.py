@@ -269,3 +269,32 @@ def test_a_failed_run_is_logged_with_its_error(series: dict) -> None:
         con = project.connect()
         con.execute("alter table raw.events rename column kind to event_type")
         con.close()
+
+
+def test_state_key_tests_check_the_rows_written_since_the_last_evaluation(
+    project: TempProject,
+) -> None:
+    """The change log's key test reads only the rows of this evaluation on: a duplicate written
+    now fails it, a row from an earlier evaluation is not read again."""
+    project.write_store([event("a1", "a", T1 - dt.timedelta(hours=1))], [])
+    project.write_segment("active", ACTIVE.format(days="7d"))
+    project.generate()
+    project.build(T1.isoformat(), tests=False)
+    project.build(T2.isoformat(), tests=False)
+    key_test = ["--select", "test_name:unique_combination,segment_membership_history"]
+
+    def duplicate(moment: dt.datetime) -> None:
+        con = project.connect()
+        con.execute(
+            "insert into segmentation.segment_membership_history "
+            "select * from segmentation.segment_membership_history where evaluated_at = ?",
+            [moment],
+        )
+        con.close()
+
+    duplicate(T1)  # checked at T1's evaluation: not read again
+    assert project.dbt("test", *key_test, as_of=T2.isoformat(), check=False).returncode == 0
+    project.build(T4.isoformat(), tests=False)  # a exits
+    duplicate(T4)
+    failed = project.dbt("test", *key_test, as_of=T4.isoformat(), check=False)
+    assert failed.returncode != 0 and "Got 1 result" in failed.stdout

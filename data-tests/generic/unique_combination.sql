@@ -1,10 +1,20 @@
-{#- The given columns together identify a row. -#}
-{% test unique_combination(model, columns) %}
+{#- The given columns together identify a row. With `checked_since`, a timestamp column of the
+    key in an append-only state table (an evaluation's as_of), only the rows stamped at or after
+    the latest successful evaluation are checked: no older row can share their key, and the older
+    rows were checked when they were written. -#}
+{% test unique_combination(model, columns, checked_since=none) %}
 {%- if columns is string or columns | length == 0 -%}
     {{ exceptions.raise_compiler_error("unique_combination: argument 'columns' must be a non-empty list of column names, got " ~ columns) }}
 {%- endif %}
+{%- if checked_since is not none and checked_since not in columns -%}
+    {{ exceptions.raise_compiler_error("unique_combination: argument 'checked_since' must be one of the key's columns " ~ columns ~ ", got " ~ checked_since) }}
+{%- endif %}
+{%- set since = _segments_latest_successful_evaluation('as_of') if checked_since is not none else none %}
 select {{ columns | join(', ') }}, count(*) as rows_with_this_key
 from {{ model }}
+{%- if since is not none %}
+where {{ checked_since }} >= {{ segments_timestamp(since) }}
+{%- endif %}
 group by {{ columns | join(', ') }}
 having count(*) > 1
 {% endtest %}

@@ -2,12 +2,7 @@
     loaded_at) are checked against all rows: the older ones were checked then. Checking 100M
     event ids at every evaluation cost more than evaluating the segments. -#}
 {% test unique_since_last_evaluation(model, column_name) %}
-{%- set log_table = _segments_evaluation_log() -%}
-{%- set checked_until = none -%}
-{%- if execute and adapter.get_relation(log_table.database, log_table.schema, log_table.identifier) is not none -%}
-    {%- set rows = run_query("select max(loaded_until) from " ~ log_table ~ " where status = 'success'") -%}
-    {%- set checked_until = rows[0][0] if rows | length > 0 else none -%}
-{%- endif %}
+{%- set checked_until = _segments_latest_successful_evaluation('loaded_until') %}
 {%- if checked_until is not none %}
 with arrived as (
     select distinct {{ column_name }} as id

@@ -178,6 +178,17 @@
     {%- do adapter.commit() -%}
 {%- endmacro %}
 
+{#- A column (as_of, loaded_until) of the latest successful evaluation; none before the first
+    or outside a run. For tests that check only what was written since. -#}
+{% macro _segments_latest_successful_evaluation(column) -%}
+    {%- set log_table = _segments_evaluation_log() -%}
+    {%- if not execute or adapter.get_relation(log_table.database, log_table.schema, log_table.identifier) is none -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set rows = run_query("select max(" ~ column ~ ") from " ~ log_table ~ " where status = 'success'") -%}
+    {{ return(rows[0][0] if rows | length > 0 else none) }}
+{%- endmacro %}
+
 {#- pre-hook of the append-only state models: re-running the latest as_of replaces its rows. -#}
 {% macro segments_clear_evaluation(column='evaluated_at') -%}
     {%- if execute and adapter.get_relation(this.database, this.schema, this.identifier) is not none -%}
