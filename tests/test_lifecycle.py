@@ -274,8 +274,9 @@ def test_a_failed_run_is_logged_with_its_error(series: dict) -> None:
 def test_state_key_tests_check_the_rows_written_since_the_last_evaluation(
     project: TempProject,
 ) -> None:
-    """The change log's key test reads only the rows of this evaluation on: a duplicate written
-    now fails it, a row from an earlier evaluation is not read again."""
+    """The change log's key test reads only the rows of the latest evaluation on: a duplicate
+    written now fails it, a row from an earlier evaluation is not read again; likewise an event id
+    that arrives again after an evaluation fails the event ids' test."""
     project.write_store([event("a1", "a", T1 - dt.timedelta(hours=1))], [])
     project.write_segment("active", ACTIVE.format(days="7d"))
     project.generate()
@@ -297,4 +298,9 @@ def test_state_key_tests_check_the_rows_written_since_the_last_evaluation(
     project.build(T4.isoformat(), tests=False)  # a exits
     duplicate(T4)
     failed = project.dbt("test", *key_test, as_of=T4.isoformat(), check=False)
+    assert failed.returncode != 0 and "Got 1 result" in failed.stdout
+    # an event id loaded again after the evaluation: the arrivals are checked against all rows
+    add_events(project, event("a1", "a", T4 - dt.timedelta(hours=2), loaded=T4))
+    ids_test = ["--select", "test_name:unique_since_last_evaluation"]
+    failed = project.dbt("test", *ids_test, as_of=T4.isoformat(), check=False)
     assert failed.returncode != 0 and "Got 1 result" in failed.stdout
