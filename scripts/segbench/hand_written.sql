@@ -3,7 +3,9 @@
 -- Written from the segment definitions and docs/language.md, not from the compiler's output.
 -- {AS_OF} is replaced by a timestamp literal; `known` (every profile with a row or an event at
 -- or before as_of) is created first. Assumes raw.profiles holds one row per profile (the demo
--- store does). Statements are separated by lines starting with `-- segment:`.
+-- store does). Sums and averages are of exact decimals, as docs/language.md defines them (a
+-- double sum's last bit depends on the order of addition). Statements are separated by lines
+-- starting with `-- segment:`.
 
 -- segment: known
 create or replace table bench_hand.known as
@@ -35,7 +37,7 @@ select profile_id
 from raw.events
 where event_type = 'purchase' and event_ts > {AS_OF} - interval 365 day and event_ts <= {AS_OF}
 group by profile_id
-having avg(try_cast(properties->>'$.revenue' as double)) <= 50;
+having avg(try_cast(properties->>'$.revenue' as decimal(38, 9))) <= 50;
 
 -- segment: big_ticket_browsers
 create or replace table bench_hand.big_ticket_browsers as
@@ -58,7 +60,7 @@ select profile_id
 from raw.events
 where event_type = 'purchase' and event_ts > {AS_OF} - interval 90 day and event_ts <= {AS_OF}
 group by profile_id
-having sum(try_cast(properties->>'$.revenue' as double)) >= 500;
+having sum(try_cast(properties->>'$.revenue' as decimal(38, 9))) >= 500;
 
 -- segment: cart_abandoners_es
 create or replace table bench_hand.cart_abandoners_es as

@@ -37,7 +37,7 @@ def _spend(days: int, at_least: int) -> Variation:
         },
         f"""select profile_id from raw.events
 where event_type = 'purchase' and event_ts > {{AS_OF}} - interval {days} day and event_ts <= {{AS_OF}}
-group by profile_id having sum(try_cast(properties->>'$.revenue' as double)) >= {at_least}""",
+group by profile_id having sum(try_cast(properties->>'$.revenue' as decimal(38, 9))) >= {at_least}""",
     )
 
 
