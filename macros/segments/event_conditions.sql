@@ -380,6 +380,8 @@ moved as (
     ) as moved_values
     where distinct_value is not null
     group by profile_id, distinct_value
+    {#- an event in the window at both moments changes nothing: leave its profile's bag alone #}
+    having sum(events) <> 0
 ),
 {{ condition.id }}__updated as (
     select
