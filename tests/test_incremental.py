@@ -177,21 +177,26 @@ def test_incremental_equals_full(scenario: dict[str, Any]) -> None:
         assert all(mode == "incremental" for mode, _ in modes), modes
 
 
-def test_changes_that_cannot_be_incremental_fall_back_to_full(project: TempProject) -> None:
+def write_one_visit(project: TempProject, day: dt.datetime, with_profile: bool) -> None:
+    """A store with one visit by a, loaded when it happened (and a's profile row, updated then)."""
     project.write_store(
         [
             {
                 "event_id": "e1",
                 "profile_id": "a",
                 "event_type": "visit",
-                "event_ts": dt.datetime(2024, 1, 1),
-                "loaded_at": dt.datetime(2024, 1, 1),
+                "event_ts": day,
+                "loaded_at": day,
             }
         ],
-        [{"profile_id": "a", "updated_at": dt.datetime(2024, 1, 1)}],
+        [{"profile_id": "a", "updated_at": day}] if with_profile else [],
         None,
         {"updated_at": "timestamp"},
     )
+
+
+def test_changes_that_cannot_be_incremental_fall_back_to_full(project: TempProject) -> None:
+    write_one_visit(project, dt.datetime(2024, 1, 1), with_profile=True)
     project.write_segment(
         "visitors",
         "segment: visitors\ndescription: d\ncondition: {event: visit, during: {last: 7d}}\n",
@@ -226,20 +231,7 @@ def test_changes_that_cannot_be_incremental_fall_back_to_full(project: TempProje
 
 def test_loads_with_the_same_coarse_timestamp_are_not_missed(project: TempProject) -> None:
     day = dt.datetime(2024, 1, 1)
-    project.write_store(
-        [
-            {
-                "event_id": "e1",
-                "profile_id": "a",
-                "event_type": "visit",
-                "event_ts": day,
-                "loaded_at": day,
-            }
-        ],
-        [],
-        None,
-        {"updated_at": "timestamp"},
-    )
+    write_one_visit(project, day, with_profile=False)
     project.write_segment(
         "visitors", "segment: visitors\ndescription: d\ncondition: {event: visit}\n"
     )
@@ -264,20 +256,7 @@ def test_rerunning_the_latest_as_of_keeps_changes_of_profiles_not_re_evaluated(
     """The re-run undoes the evaluation's spans first; a exited by time alone, so the re-run
     (incremental, nothing arrived) does not re-evaluate a, yet its exit must stay recorded."""
     day = dt.datetime(2024, 1, 1)
-    project.write_store(
-        [
-            {
-                "event_id": "e1",
-                "profile_id": "a",
-                "event_type": "visit",
-                "event_ts": day,
-                "loaded_at": day,
-            }
-        ],
-        [{"profile_id": "a", "updated_at": day}],
-        None,
-        {"updated_at": "timestamp"},
-    )
+    write_one_visit(project, day, with_profile=True)
     project.write_segment(
         "visitors",
         "segment: visitors\ndescription: d\ncondition: {event: visit, during: {last: 7d}}\n",

@@ -30,9 +30,10 @@
 {%- endmacro %}
 
 {#- Events that arrived since the baseline: after its latest loaded_at, at it when more rows with
-    that stamp arrived after it started, or with no loaded_at at all. -#}
-{% macro _segments_arrived(loaded_at_sql, evaluation) -%}
-    {{ loaded_at_sql }} is null or {{ loaded_at_sql }} {{ '>=' if evaluation.loads_at_baseline_stamp else '>' }} {{ segments_timestamp(evaluation.baseline_loaded_until) }}
+    that stamp arrived after it started, or (unless unstamped is false: a plain range the zone
+    maps can skip by) with no loaded_at at all. -#}
+{% macro _segments_arrived(loaded_at_sql, evaluation, unstamped=true) -%}
+    {{ loaded_at_sql ~ ' is null or ' if unstamped }}{{ loaded_at_sql }} {{ '>=' if evaluation.loads_at_baseline_stamp else '>' }} {{ segments_timestamp(evaluation.baseline_loaded_until) }}
 {%- endmacro %}
 
 {% macro _segments_in_bands(timestamp_sql, bands) -%}

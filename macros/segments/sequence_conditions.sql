@@ -114,7 +114,7 @@ previous as (
 changed_events as (
     select profile_id, event_type, event_ts, loaded_at
     from {{ events_relation }}
-    where loaded_at {{ '>=' if evaluation.loads_at_baseline_stamp else '>' }} {{ segments_timestamp(evaluation.baseline_loaded_until) }}
+    where {{ _segments_arrived('loaded_at', evaluation, unstamped=false) }}
     {%- for band in _segments_merged_bands(all_bands) %}
     union all
     select profile_id, event_type, event_ts, loaded_at
