@@ -84,6 +84,13 @@
     ({{ parts | join(' and ') if parts else 'true' }})
 {%- endmacro %}
 
+{#- The join that gives event predicates the profile's attributes, when `node` compares with any. -#}
+{% macro _segments_profile_join(node) -%}
+    {%- if _segments_uses_attributes(node) -%}
+        left join profiles as profile on profile.profile_id = event.profile_id
+    {%- endif -%}
+{%- endmacro %}
+
 {% macro _segments_uses_attributes(node) -%}
     {%- if node is mapping -%}
         {%- if 'attribute' in node and node | length == 1 -%}{{ return(true) }}{%- endif -%}
@@ -172,7 +179,7 @@
 
 {#- Every condition's state counted from all the events of `events_cte` that pass `filter_sql`,
     as CTEs named <prefix>...; the last one, <prefix>counted, has one row per profile. -#}
-{% macro _segments_count_events(conditions, event_columns, events_cte, profile_join, filter_sql, prefix) -%}
+{% macro _segments_count_events(conditions, event_columns, events_cte, filter_sql, prefix) -%}
 {{ prefix }}plain as (
     select
         event.profile_id,
@@ -191,7 +198,7 @@
         {%- endfor %}
         count(*) as events_until_as_of
     from {{ events_cte }} as event
-    {{ profile_join }}
+    {{ _segments_profile_join(conditions | rejectattr('function', 'equalto', 'count_distinct') | list) }}
     where {{ filter_sql }}
     group by event.profile_id
 ),
@@ -206,7 +213,7 @@
     from (
         select event.profile_id, {{ _segments_event_value(condition, event_columns) }} as distinct_value, count(*) as events
         from {{ events_cte }} as event
-        {{ profile_join }}
+        {{ _segments_profile_join(condition) }}
         where {{ filter_sql }}
         group by all
     ) as distinct_values
@@ -284,7 +291,6 @@
 {#- a state another evaluation can update: every profile, the events of a known load -#}
 {%- set complete = loaded_until is not none and var('segments_sample_percent', none) is none and var('segments_explain_profile', none) is none -%}
 {%- set updating = _segments_state_is_baseline(evaluation) if execute else false -%}
-{%- set profile_join = 'left join profiles as profile on profile.profile_id = event.profile_id' if needs_profiles else '' -%}
 {%- set counted_events = 'event.event_ts <= ' ~ segments_timestamp(now) ~ (' and (event.loaded_at <= ' ~ segments_timestamp(loaded_until) ~ ' or event.loaded_at is null)' if loaded_until is not none else '') %}
 with events as {{ segments_not_materialized() }} (
     select * from {{ events_relation }}
@@ -295,7 +301,7 @@ profiles as (
 ),
 {%- endif %}
 {%- if not updating %}
-{{ _segments_count_events(conditions, event_columns, 'events', profile_join, counted_events ~ ' ' ~ segments_profile_filter('event.profile_id', changed_only=false), '') }}
+{{ _segments_count_events(conditions, event_columns, 'events', counted_events ~ ' ' ~ segments_profile_filter('event.profile_id', changed_only=false), '') }}
 {%- else %}
 {%- set before = evaluation.baseline_as_of -%}
 {%- set baseline_loaded = segments_timestamp(evaluation.baseline_loaded_until) -%}
@@ -322,7 +328,7 @@ recounted_events as (
     select * from events
     where profile_id in (select profile_id from recounted_profiles)
 ),
-{{ _segments_count_events(conditions, event_columns, 'recounted_events', profile_join, counted_events, 'recounted_') }}
+{{ _segments_count_events(conditions, event_columns, 'recounted_events', counted_events, 'recounted_') }}
 {%- endif %}
 {#- read once: the moved bands feed every condition's update #}
 moved_events as (
@@ -339,6 +345,8 @@ moved_events as (
     baseline (if the baseline had it) #}
 {%- set counted_before = 'event.loaded_at <= ' ~ baseline_loaded %}
 {%- set not_recounted = 'event.profile_id not in (select profile_id from recounted_profiles)' %}
+{%- set unbagged = [] %}
+{%- for condition in conditions if not _segments_bagged(condition) %}{% do unbagged.append(condition) %}{% endfor %}
 moved as (
     select
         event.profile_id,
@@ -360,7 +368,7 @@ moved as (
         count(case when event.event_ts <= {{ segments_timestamp(now) }} then 1 end)
             - count(case when {{ counted_before }} and event.event_ts <= {{ segments_timestamp(before) }} then 1 end) as events_until_as_of
     from moved_events as event
-    {{ profile_join }}
+    {{ _segments_profile_join(unbagged) }}
     where {{ not_recounted }}
     group by event.profile_id
 ),
@@ -370,12 +378,12 @@ moved as (
     from (
         select event.profile_id, {{ _segments_value_at(condition, event_columns, now) }} as distinct_value, 1 as events
         from moved_events as event
-        {{ profile_join }}
+        {{ _segments_profile_join(condition) }}
         where {{ not_recounted }}
         union all
         select event.profile_id, {{ _segments_value_at(condition, event_columns, before) }} as distinct_value, -1 as events
         from moved_events as event
-        {{ profile_join }}
+        {{ _segments_profile_join(condition) }}
         where {{ not_recounted }} and {{ counted_before }}
     ) as moved_values
     where distinct_value is not null

@@ -6,7 +6,6 @@
 {% macro _segments_sequence_steps(sequence, event_columns, evaluated=none) -%}
     {%- set id = sequence.id -%}
     {%- set only_evaluated = 'event.profile_id in (select profile_id from ' ~ evaluated ~ ')' if evaluated else none -%}
-    {%- set profile_join = 'left join profiles as profile on profile.profile_id = event.profile_id' if _segments_uses_attributes(sequence) else '' -%}
     {%- for step in sequence.steps -%}
         {%- set filters = [_segments_event_match(step, event_columns)] -%}
         {%- if sequence.window is not none -%}
@@ -16,7 +15,7 @@
 {{ id }}__step_{{ loop.index }} as (
     select distinct event.profile_id, event.event_ts as step_ts
     from events as event
-    {{ profile_join }}
+    {{ _segments_profile_join(sequence) }}
     where {{ filters | join('\n      and ') }}
     {%- if not loop.first %}
       and exists (
@@ -43,7 +42,7 @@
         not exists (
             select 1
             from events as event
-            {{ profile_join }}
+            {{ _segments_profile_join(sequence) }}
             where event.profile_id = chain_end.profile_id
               and {{ _segments_event_match(then_not, event_columns) }}
               {%- if only_evaluated %}
