@@ -34,7 +34,7 @@ EXAMPLES = int(os.environ.get("SEGMENTS_INCREMENTAL_EXAMPLES", "1"))
 PROFILE_TYPES_WITH_UPDATES = {**PROFILE_TYPES, "updated_at": "timestamp"}
 COMPARED = {
     "members": "select segment, profile_id, split from intermediate.int_segment_members__unioned",
-    "membership": "select * exclude (evaluated_at) from segmentation.segment_membership",
+    "membership": "select * from segmentation.segment_membership",
     "history": "select * from segmentation.segment_membership_history",
     "sequence verdicts": "select * exclude (state_as_of, state_loaded_until) "
     "from intermediate.int_sequence_conditions__matched",
@@ -131,8 +131,23 @@ def condition_values_sql(project: TempProject) -> str:
     return f"select {', '.join(columns)} from intermediate.int_event_conditions__aggregated"
 
 
+def published_tables_sql(project: TempProject) -> str:
+    """Every row of every published segment table, with its table's name."""
+    tables = project.query(
+        "select table_name from information_schema.tables where table_schema = 'segments'"
+    )
+    selects = [
+        f"select '{name}' as segment_table, * from segments.\"{name}\"" for (name,) in tables
+    ]
+    return " union all ".join(selects) or "select null where false"
+
+
 def snapshot(project: TempProject) -> dict[str, set]:
-    queries = {**COMPARED, "condition values": condition_values_sql(project)}
+    queries = {
+        **COMPARED,
+        "condition values": condition_values_sql(project),
+        "published tables": published_tables_sql(project),
+    }
     return {name: set(project.query(sql)) for name, sql in queries.items()}
 
 
@@ -280,7 +295,84 @@ def test_rerunning_the_latest_as_of_keeps_changes_of_profiles_not_re_evaluated(
         ("a", "visitors", "exited", None, exited),
     ]
     assert first["spans"] == [("visitors", "a", entered, exited, None)]
-    assert first["membership"] == [("a", "visitors", "exited", entered, exited, None)]
+    assert first["membership"] == [("a", "visitors", "exited", entered, exited, exited, None)]
+
+
+def test_membership_and_segment_tables_take_exactly_each_evaluations_changes(
+    project: TempProject,
+) -> None:
+    """segment_membership and segments.<name> are carried forward from the previous evaluation
+    (only this evaluation's entries and exits are written): every evaluation's rows, statuses and
+    evaluated_at must be exactly those of a rewrite, including the previous exits leaving."""
+    day = dt.datetime(2024, 1, 10)
+    visits = [("a", 0), ("b", 1), ("c", 2), ("a", 3)]  # (profile, days before `day`)
+    project.write_store(
+        [
+            {
+                "event_id": f"e{number}",
+                "profile_id": profile_id,
+                "event_type": "visit",
+                "event_ts": day - dt.timedelta(days=days),
+                "loaded_at": day - dt.timedelta(days=days),
+            }
+            for number, (profile_id, days) in enumerate(visits)
+        ],
+        [{"profile_id": profile_id, "updated_at": day} for profile_id in "abc"],
+        None,
+        {"updated_at": "timestamp"},
+    )
+    project.write_segment(
+        "recent",
+        "segment: recent\ndescription: d\ncondition: {event: visit, during: {last: 2d}}\n",
+    )
+    project.generate()
+    d10, d11, d12, d13 = (day + dt.timedelta(days=n) for n in range(4))
+
+    def evaluate(as_of: dt.datetime) -> tuple[list, list, str]:
+        project.dbt("run", as_of=as_of.isoformat())
+        membership = project.query(
+            "select profile_id, status, qualified_at, exited_at, evaluated_at "
+            "from segmentation.segment_membership order by all"
+        )
+        table = project.query("select * from segments.recent order by all")
+        mode = project.query(
+            "select mode from segmentation.evaluation_log order by started_at desc limit 1"
+        )[0][0]
+        return membership, table, mode
+
+    assert evaluate(d10) == (
+        [("a", "realized", d10, None, d10), ("b", "realized", d10, None, d10)],
+        [("a", d10, d10, None), ("b", d10, d10, None)],
+        "full",
+    )
+    assert evaluate(d11) == (
+        [("a", "existing", d10, None, d11), ("b", "exited", d10, d11, d11)],
+        [("a", d10, d11, None)],
+        "incremental",
+    )
+    con = project.connect()
+    con.execute(
+        "insert into raw.events (event_id, profile_id, event_type, event_ts, loaded_at) "
+        "values ('e4', 'c', 'visit', ?, ?)",
+        [d12, d12],
+    )
+    con.close()
+    assert evaluate(d12) == (
+        [("a", "exited", d10, d12, d12), ("c", "realized", d12, None, d12)],
+        [("c", d12, d12, None)],
+        "incremental",
+    )
+    assert evaluate(d13) == (
+        [("c", "existing", d12, None, d13)],
+        [("c", d12, d13, None)],
+        "incremental",
+    )
+    # a re-run of the latest as_of writes every row again: the same tables
+    assert evaluate(d13) == (
+        [("c", "existing", d12, None, d13)],
+        [("c", d12, d13, None)],
+        "incremental",
+    )
 
 
 def evaluate_side_by_side(

@@ -3,8 +3,10 @@
     catalog's transaction. One dbt node per segment table cost ~0.1 s of dbt's own work each,
     i.e. most of a build with hundreds of segments; here all of them take one statement batch.
 
-    The catalog and every table are replaced together or not at all: a failed run leaves the
-    previous tables and catalog as they were. Tables of segments that are no longer defined (they
+    When the tables are the baseline evaluation's (an incremental evaluation; the catalog says so),
+    each one only takes this evaluation's entries and exits, read from segment_membership, and
+    the new evaluated_at; otherwise it is written again. The catalog and every table change
+    together or not at all: a failed run leaves the previous tables and catalog as they were. Tables of segments that are no longer defined (they
     were in the previous catalog) are dropped; other tables in the schema are never touched. -#}
 {% materialization published_segments, adapter='duckdb' %}
     {%- set tables_schema = config.require('tables_schema') -%}
@@ -17,8 +19,18 @@
     {{ drop_relation_if_exists(load_cached_relation(backup)) }}
 
     {%- set previously = [] -%}
+    {%- set carried = [] -%}
     {%- if existing is not none -%}
-        {%- set previously = run_query('select segment from ' ~ existing).columns[0].values() | list -%}
+        {%- set previous_rows = run_query('select segment, evaluated_at from ' ~ existing) -%}
+        {%- set previously = previous_rows.columns[0].values() | list -%}
+        {%- set evaluation = segments_evaluation() -%}
+        {#- the tables are the baseline's (published with its catalog): apply this evaluation's
+            entries and exits instead of writing every member again -#}
+        {%- if evaluation.mode == 'incremental' and evaluation.baseline_as_of < segments_as_of()
+              and previous_rows.columns[1].values() | reject('equalto', evaluation.baseline_as_of) | list | length == 0 -%}
+            {%- set tables = run_query("select table_name from information_schema.tables where table_catalog = '" ~ target.database ~ "' and table_schema = '" ~ tables_schema ~ "'") -%}
+            {%- set carried = tables.columns[0].values() | select('in', previously) | list -%}
+        {%- endif -%}
     {%- endif -%}
 
     {{ run_hooks(pre_hooks, inside_transaction=False) }}
@@ -33,9 +45,24 @@
     {%- set published = listed.columns[0].values() | list -%}
     {% call statement('publish_segment_tables') -%}
         create schema if not exists {{ api.Relation.create(database=target.database, schema=tables_schema) }};
+        {%- if carried %}
+        create or replace temporary table segment_membership_changes as
+        select segment, profile_id, status, qualified_at, evaluated_at, split
+        from {{ membership }}
+        where status in ('realized', 'exited');
+        {%- endif %}
         {%- for row in listed %}
-        {{ _segments_publish_table(api.Relation.create(database=target.database, schema=tables_schema, identifier=row[0]), membership, row[0], row[1]) }}
+        {%- set relation = api.Relation.create(database=target.database, schema=tables_schema, identifier=row[0]) %}
+        {%- if row[0] in carried %}
+        {{ _segments_carry_table_forward(relation, 'segment_membership_changes', row[0]) }}
+        {%- else %}
+        {{ _segments_publish_table(relation, membership, row[0]) }}
+        {%- endif %}
+        {{ _segments_describe_table(relation, row[1]) }}
         {%- endfor %}
+        {%- if carried %}
+        drop table segment_membership_changes;
+        {%- endif %}
         {%- for segment in previously if segment not in published %}
         drop table if exists {{ api.Relation.create(database=target.database, schema=tables_schema, identifier=segment) }};
         {%- endfor %}
@@ -55,7 +82,7 @@
 
 {#- One published table: its columns and types are a contract dashboards rely on (declared here,
     NOT NULL enforced by the database), its description a table comment BI tools show. -#}
-{% macro _segments_publish_table(relation, membership, segment, description) -%}
+{% macro _segments_publish_table(relation, membership, segment) -%}
         create or replace table {{ relation }} (
             profile_id varchar not null,
             qualified_at timestamp not null,
@@ -67,6 +94,24 @@
         from {{ membership }}
         where segment = {{ segments_string_literal(segment) }}
           and status in ('realized', 'existing');
+{%- endmacro %}
+
+{#- A table published by the baseline evaluation, brought to this one: its exits leave, its
+    entries arrive, everyone is evaluated now. -#}
+{% macro _segments_carry_table_forward(relation, changes, segment) -%}
+        delete from {{ relation }}
+        where profile_id in (
+            select profile_id from {{ changes }}
+            where segment = {{ segments_string_literal(segment) }} and status = 'exited'
+        );
+        update {{ relation }} set evaluated_at = {{ segments_as_of_sql() }};
+        insert into {{ relation }}
+        select profile_id, qualified_at, evaluated_at, split
+        from {{ changes }}
+        where segment = {{ segments_string_literal(segment) }} and status = 'realized';
+{%- endmacro %}
+
+{% macro _segments_describe_table(relation, description) -%}
         comment on table {{ relation }} is {{ segments_string_literal(description or '') }};
         comment on column {{ relation }}.profile_id is 'A current member of the segment (unique).';
         comment on column {{ relation }}.qualified_at is 'The evaluation (as_of) at which the current membership streak began.';
