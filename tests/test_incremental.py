@@ -13,6 +13,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -142,6 +143,12 @@ def published_tables_sql(project: TempProject) -> str:
     return " union all ".join(selects) or "select null where false"
 
 
+def evaluate_from_scratch(project: TempProject, as_of: dt.datetime) -> None:
+    """The reference: a full evaluation that also writes every published row again
+    (--full-refresh; a plain full evaluation carries the published tables forward)."""
+    project.dbt("run", "--full-refresh", as_of=as_of.isoformat())
+
+
 def snapshot(project: TempProject) -> dict[str, set]:
     queries = {
         **COMPARED,
@@ -175,7 +182,7 @@ def test_incremental_equals_full(scenario: dict[str, Any]) -> None:
             for project in (incremental, full):
                 apply_step(project, step)
             incremental.dbt("run", as_of=step["as_of"].isoformat())
-            full.dbt("run", as_of=step["as_of"].isoformat(), extra_vars={"full_evaluation": True})
+            evaluate_from_scratch(full, step["as_of"])
             modes.append(
                 incremental.query(
                     "select mode, profiles_evaluated from segmentation.evaluation_log "
@@ -298,12 +305,14 @@ def test_rerunning_the_latest_as_of_keeps_changes_of_profiles_not_re_evaluated(
     assert first["membership"] == [("a", "visitors", "exited", entered, exited, exited, None)]
 
 
+@pytest.mark.parametrize("full", [False, True], ids=["incremental", "full"])
 def test_membership_and_segment_tables_take_exactly_each_evaluations_changes(
-    project: TempProject,
+    project: TempProject, full: bool
 ) -> None:
     """segment_membership and segments.<name> are carried forward from the previous evaluation
-    (only this evaluation's entries and exits are written): every evaluation's rows, statuses and
-    evaluated_at must be exactly those of a rewrite, including the previous exits leaving."""
+    (only this evaluation's entries and exits are written), by incremental and full evaluations
+    alike: every evaluation's rows, statuses and evaluated_at must be exactly those of a rewrite,
+    including the previous exits leaving."""
     day = dt.datetime(2024, 1, 10)
     visits = [("a", 0), ("b", 1), ("c", 2), ("a", 3)]  # (profile, days before `day`)
     project.write_store(
@@ -327,9 +336,10 @@ def test_membership_and_segment_tables_take_exactly_each_evaluations_changes(
     )
     project.generate()
     d10, d11, d12, d13 = (day + dt.timedelta(days=n) for n in range(4))
+    mode = "full" if full else "incremental"
 
     def evaluate(as_of: dt.datetime) -> tuple[list, list, str]:
-        project.dbt("run", as_of=as_of.isoformat())
+        project.dbt("run", as_of=as_of.isoformat(), extra_vars={"full_evaluation": full})
         membership = project.query(
             "select profile_id, status, qualified_at, exited_at, evaluated_at "
             "from segmentation.segment_membership order by all"
@@ -348,7 +358,7 @@ def test_membership_and_segment_tables_take_exactly_each_evaluations_changes(
     assert evaluate(d11) == (
         [("a", "existing", d10, None, d11), ("b", "exited", d10, d11, d11)],
         [("a", d10, d11, None)],
-        "incremental",
+        mode,
     )
     con = project.connect()
     con.execute(
@@ -360,18 +370,18 @@ def test_membership_and_segment_tables_take_exactly_each_evaluations_changes(
     assert evaluate(d12) == (
         [("a", "exited", d10, d12, d12), ("c", "realized", d12, None, d12)],
         [("c", d12, d12, None)],
-        "incremental",
+        mode,
     )
     assert evaluate(d13) == (
         [("c", "existing", d12, None, d13)],
         [("c", d12, d13, None)],
-        "incremental",
+        mode,
     )
     # a re-run of the latest as_of writes every row again: the same tables
     assert evaluate(d13) == (
         [("c", "existing", d12, None, d13)],
         [("c", d12, d13, None)],
-        "incremental",
+        mode,
     )
 
 
@@ -410,7 +420,7 @@ def evaluate_side_by_side(
             insert_events(con, arrivals)
             con.close()
         incremental.dbt("run", as_of=as_of.isoformat())
-        full.dbt("run", as_of=as_of.isoformat(), extra_vars={"full_evaluation": True})
+        evaluate_from_scratch(full, as_of)
         assert incremental.query(
             "select mode from segmentation.evaluation_log order by started_at desc limit 1"
         ) == [("incremental",)]

@@ -72,7 +72,7 @@ where 1 = 0
     {%- set bands = _segments_moved_bands(item.window, before, now) -%}
     {%- do attribute_parts.append(_segments_in_bands('cast(' ~ adapter.quote(item.column) ~ ' as timestamp)', bands)) -%}
 {%- endfor -%}
-with events as (
+with events as {{ segments_not_materialized() }} (
     select profile_id, event_ts, loaded_at from {{ events }}
 ),
 
@@ -80,12 +80,10 @@ profiles as (
     select * from {{ profiles }}
 ),
 
-{#- one pass over each table: a row is changed for its first reason (in min(reason) order) -#}
-{%- set arrived = _segments_arrived('loaded_at', evaluation) -%}
+{#- a row is changed for its first reason (in min(reason) order) -#}
 {#- rows the baseline may or may not have counted: no loaded_at, or stamped with the baseline's
     latest loaded_at when more such rows arrived after it started -#}
-{%- set uncertain = 'loaded_at is null' ~ (' or loaded_at = ' ~ segments_timestamp(evaluation.baseline_loaded_until) if evaluation.loads_at_baseline_stamp else '') -%}
-{%- set moved = _segments_in_bands('event_ts', event_bands) -%}
+{%- set uncertain = 'coalesce(loaded_at is null' ~ (' or loaded_at = ' ~ segments_timestamp(evaluation.baseline_loaded_until) if evaluation.loads_at_baseline_stamp else '') ~ ', false)' -%}
 {%- if evaluation.baseline_profiles_updated_until is none -%}
     {%- set updated = 'true' -%}
 {%- else -%}
@@ -93,17 +91,22 @@ profiles as (
     {%- set updated = 'updated_at is null or updated_at ' ~ ('>=' if evaluation.updates_at_baseline_stamp else '>') ~ ' ' ~ stamp -%}
 {%- endif -%}
 {%- set attribute_moved = attribute_parts | join(' or ') if attribute_parts else 'false' %}
+{#- read in slices, each a plain range the zone maps skip the rest of the table by (the table is
+    in time and load order): one OR of every band read every row -#}
 changed_by_events as (
-    select
-        profile_id,
-        case
-            when {{ moved }} then 'a window moved over an event'
-            else 'events arrived'
-        end as reason,
-        coalesce({{ uncertain }}, false) as arrival_uncertain,
-        false as attributes_changed
+    select profile_id, 'events arrived' as reason, {{ uncertain }} as arrival_uncertain, false as attributes_changed
     from events
-    where ({{ arrived }}) or {{ moved }}
+    where {{ _segments_arrived('loaded_at', evaluation, unstamped=false) }}
+    union all
+    select profile_id, 'events arrived' as reason, true as arrival_uncertain, false as attributes_changed
+    from events
+    where loaded_at is null
+    {%- for band in _segments_merged_bands(event_bands) %}
+    union all
+    select profile_id, 'a window moved over an event' as reason, {{ uncertain }} as arrival_uncertain, false as attributes_changed
+    from events
+    where event_ts between {{ segments_timestamp(band[0]) }} and {{ segments_timestamp(band[1]) }}
+    {%- endfor %}
 ),
 
 changed_by_attributes as (

@@ -3,10 +3,11 @@
     catalog's transaction. One dbt node per segment table cost ~0.1 s of dbt's own work each,
     i.e. most of a build with hundreds of segments; here all of them take one statement batch.
 
-    When the tables are the baseline evaluation's (an incremental evaluation; the catalog says so),
-    each one only takes this evaluation's entries and exits, read from segment_membership, and
-    the new evaluated_at; otherwise it is written again. The catalog and every table change
-    together or not at all: a failed run leaves the previous tables and catalog as they were. Tables of segments that are no longer defined (they
+    When the tables are the previous evaluation's (it succeeded with the same definitions; the
+    catalog says which evaluation published them), each one only takes this evaluation's entries
+    and exits, read from segment_membership, and the new evaluated_at; otherwise it is written
+    again. The catalog and every table change together or not at all: a failed run leaves the
+    previous tables and catalog as they were. Tables of segments that are no longer defined (they
     were in the previous catalog) are dropped; other tables in the schema are never touched. -#}
 {% materialization published_segments, adapter='duckdb' %}
     {%- set tables_schema = config.require('tables_schema') -%}
@@ -23,11 +24,11 @@
     {%- if existing is not none -%}
         {%- set previous_rows = run_query('select segment, evaluated_at from ' ~ existing) -%}
         {%- set previously = previous_rows.columns[0].values() | list -%}
-        {%- set evaluation = segments_evaluation() -%}
-        {#- the tables are the baseline's (published with its catalog): apply this evaluation's
-            entries and exits instead of writing every member again -#}
-        {%- if evaluation.mode == 'incremental' and evaluation.baseline_as_of < segments_as_of()
-              and previous_rows.columns[1].values() | reject('equalto', evaluation.baseline_as_of) | list | length == 0 -%}
+        {%- set previous_evaluation = _segments_previous_evaluation() -%}
+        {#- the tables are the previous evaluation's (published with its catalog): apply this
+            evaluation's entries and exits instead of writing every member again -#}
+        {%- if previous_evaluation is not none
+              and previous_rows.columns[1].values() | reject('equalto', previous_evaluation) | list | length == 0 -%}
             {%- set tables = run_query("select table_name from information_schema.tables where table_catalog = '" ~ target.database ~ "' and table_schema = '" ~ tables_schema ~ "'") -%}
             {%- set carried = tables.columns[0].values() | select('in', previously) | list -%}
         {%- endif -%}
