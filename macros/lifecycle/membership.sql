@@ -22,7 +22,7 @@
 {#- The previous evaluation's as_of when segment_membership is the table it left, so that only
     this evaluation's span changes need applying; none when it must be rewritten (a first
     evaluation, changed definitions, a re-run of the latest as_of, a table left by another run). -#}
-{% macro _segments_membership_baseline() -%}
+{% macro _segments_membership_carried_from() -%}
     {%- if not (execute and is_incremental()) -%}{{ return(none) }}{%- endif -%}
     {%- set previous = _segments_previous_evaluation() -%}
     {%- if previous is none -%}{{ return(none) }}{%- endif -%}
@@ -41,13 +41,13 @@
     and the model inserts every row. -#}
 {% macro segments_carry_membership_forward(spans) -%}
     {%- if not (execute and is_incremental()) -%}{{ return('') }}{%- endif -%}
-    {%- set baseline = _segments_membership_baseline() -%}
-    {%- if baseline is none -%}
+    {%- set carried_from = _segments_membership_carried_from() -%}
+    {%- if carried_from is none -%}
         delete from {{ this }}
     {%- else -%}
         delete from {{ this }}
         where status = 'exited'
-           or (segment, profile_id) in (select segment, profile_id from {{ spans }} where {{ _segments_span_changed(spans, baseline) }});
+           or (segment, profile_id) in (select segment, profile_id from {{ spans }} where {{ _segments_span_changed(spans, carried_from) }});
         update {{ this }} set status = 'existing', evaluated_at = {{ segments_as_of_sql() }}
     {%- endif -%}
 {%- endmacro %}

@@ -97,7 +97,7 @@
           and status in ('realized', 'existing');
 {%- endmacro %}
 
-{#- A table published by the baseline evaluation, brought to this one: its exits leave, its
+{#- A table published by the previous evaluation, brought to this one: its exits leave, its
     entries arrive, everyone is evaluated now. -#}
 {% macro _segments_carry_table_forward(relation, changes, segment) -%}
         delete from {{ relation }}

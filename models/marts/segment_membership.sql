@@ -2,9 +2,10 @@
     now and at the previous evaluation) or exited (member at the previous evaluation, not now),
     read from the membership spans this evaluation left open or closed.
 
-    Carried forward when the table is the baseline evaluation's: the pre-hook retires the
-    previous exits and marks every other row existing, and only the pairs whose span this
-    evaluation opened or closed are written again. Otherwise every row is written. -#}
+    Carried forward when the table is the previous evaluation's (macros/lifecycle/membership.sql):
+    the pre-hook retires the previous exits and marks every other row existing, and only the
+    pairs whose span this evaluation opened or closed are written again. Otherwise every row is
+    written. -#}
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
@@ -12,9 +13,9 @@
     pre_hook="{{ segments_carry_membership_forward(ref('segment_membership_spans')) }}",
 ) }}
 {%- set as_of = segments_as_of_sql() %}
-{%- set baseline = _segments_membership_baseline() %}
+{%- set carried_from = _segments_membership_carried_from() %}
 
-{%- if baseline is not none %}
+{%- if carried_from is not none %}
 
 with spans as (
     select * from {{ ref('segment_membership_spans') }}
@@ -35,7 +36,7 @@ changed_now as (
         exited_at,
         split
     from spans
-    where ({{ _segments_span_changed('spans', baseline) }})
+    where ({{ _segments_span_changed('spans', carried_from) }})
       and (exited_at is null or exited_at = {{ as_of }})
 ),
 
