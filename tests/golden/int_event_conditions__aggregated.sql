@@ -4,7 +4,7 @@ WITH events AS NOT MATERIALIZED (
   SELECT
     *
   FROM "test"."staging"."stg_raw__events"
-), plain AS (
+), plain_all AS (
   SELECT
     event.profile_id,
     COUNT(*) AS events_until_as_of
@@ -17,6 +17,10 @@ WITH events AS NOT MATERIALIZED (
     )
   GROUP BY
     event.profile_id
+), plain AS (
+  SELECT
+    plain_all.*
+  FROM plain_all
 ), ev_e508c537f758 AS (
   SELECT
     profile_id,
@@ -55,6 +59,7 @@ WITH events AS NOT MATERIALIZED (
         event.loaded_at <= CAST('2024-03-15 12:00:01.000000' AS TIMESTAMP)
         OR event.loaded_at IS NULL
       )
+      AND event.event_ts >= CAST('2023-12-13 12:00:00.000000' AS TIMESTAMP)
     GROUP BY ALL
   ) AS distinct_values
   WHERE
