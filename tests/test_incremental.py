@@ -345,10 +345,10 @@ def test_membership_and_segment_tables_take_exactly_each_evaluations_changes(
             "from segmentation.segment_membership order by all"
         )
         table = project.query("select * from segments.recent order by all")
-        mode = project.query(
+        logged_mode = project.query(
             "select mode from segmentation.evaluation_log order by started_at desc limit 1"
         )[0][0]
-        return membership, table, mode
+        return membership, table, logged_mode
 
     assert evaluate(d10) == (
         [("a", "realized", d10, None, d10), ("b", "realized", d10, None, d10)],
