@@ -36,6 +36,20 @@
     {{ loaded_at_sql ~ ' is null or ' if unstamped }}{{ loaded_at_sql }} {{ '>=' if evaluation.loads_at_baseline_stamp else '>' }} {{ segments_timestamp(evaluation.baseline_loaded_until) }}
 {%- endmacro %}
 
+{#- `union all` + one `<select_sql> where event_ts between <band>` per band (merged), each a plain
+    range the zone maps skip the rest of the time-ordered events table by; `also` adds a
+    predicate to each. The changed events are read this way: one OR of every band reads every row. -#}
+{% macro _segments_band_slices(select_sql, bands, also=none) -%}
+    {%- for band in _segments_merged_bands(bands) %}
+    union all
+    {{ select_sql }}
+    where event_ts between {{ segments_timestamp(band[0]) }} and {{ segments_timestamp(band[1]) }}
+    {%- if also %}
+      and {{ also }}
+    {%- endif %}
+    {%- endfor %}
+{%- endmacro %}
+
 {% macro _segments_in_bands(timestamp_sql, bands) -%}
     {%- set parts = [] -%}
     {%- for band in bands -%}
@@ -91,8 +105,7 @@ profiles as (
     {%- set updated = 'updated_at is null or updated_at ' ~ ('>=' if evaluation.updates_at_baseline_stamp else '>') ~ ' ' ~ stamp -%}
 {%- endif -%}
 {%- set attribute_moved = attribute_parts | join(' or ') if attribute_parts else 'false' %}
-{#- read in slices, each a plain range the zone maps skip the rest of the table by (the table is
-    in time and load order): one OR of every band read every row -#}
+{#- read in slices: arrivals, unstamped rows, moved bands -#}
 changed_by_events as (
     select profile_id, 'events arrived' as reason, {{ uncertain }} as arrival_uncertain, false as attributes_changed
     from events
@@ -101,12 +114,7 @@ changed_by_events as (
     select profile_id, 'events arrived' as reason, true as arrival_uncertain, false as attributes_changed
     from events
     where loaded_at is null
-    {%- for band in _segments_merged_bands(event_bands) %}
-    union all
-    select profile_id, 'a window moved over an event' as reason, {{ uncertain }} as arrival_uncertain, false as attributes_changed
-    from events
-    where event_ts between {{ segments_timestamp(band[0]) }} and {{ segments_timestamp(band[1]) }}
-    {%- endfor %}
+    {{- _segments_band_slices("select profile_id, 'a window moved over an event' as reason, " ~ uncertain ~ " as arrival_uncertain, false as attributes_changed from events", event_bands) }}
 ),
 
 changed_by_attributes as (

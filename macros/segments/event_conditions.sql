@@ -287,14 +287,14 @@
 ),
 {%- endmacro %}
 
-{#- [lower, upper] intervals (closed, merged) holding every event whose place in some window, or
-    relative to as_of, differs between the baseline's as_of and this one. -#}
-{% macro _segments_moved_intervals(conditions, before, now) -%}
+{#- [lower, upper] bands (closed) holding every event whose place in some window, or relative to
+    as_of, differs between the baseline's as_of and this one. -#}
+{% macro _segments_moved_event_bands(conditions, before, now) -%}
     {%- set bands = [[before, now]] -%}
     {%- for condition in conditions if condition.window is not none -%}
         {%- do bands.extend(_segments_moved_bands(condition.window, before, now)) -%}
     {%- endfor -%}
-    {{ return(_segments_merged_bands(bands)) }}
+    {{ return(bands) }}
 {%- endmacro %}
 
 {#- Closed [lower, upper] bands, overlapping ones merged, in order. -#}
@@ -384,12 +384,7 @@ recounted_events as (
 moved_events as (
     select * from events
     where loaded_at > {{ baseline_loaded }} and loaded_at <= {{ segments_timestamp(loaded_until) }}
-    {%- for interval in _segments_moved_intervals(conditions, before, now) %}
-    union all
-    select * from events
-    where event_ts between {{ segments_timestamp(interval[0]) }} and {{ segments_timestamp(interval[1]) }}
-      and loaded_at <= {{ baseline_loaded }}
-    {%- endfor %}
+    {{- _segments_band_slices('select * from events', _segments_moved_event_bands(conditions, before, now), 'loaded_at <= ' ~ baseline_loaded) }}
 ),
 {#- each moved event adds what it counts for now and takes away what it counted for at the
     baseline (if the baseline had it) #}

@@ -114,12 +114,7 @@ changed_events as (
     select profile_id, event_type, event_ts, loaded_at
     from {{ events_relation }}
     where {{ _segments_arrived('loaded_at', evaluation, unstamped=false) }}
-    {%- for band in _segments_merged_bands(all_bands) %}
-    union all
-    select profile_id, event_type, event_ts, loaded_at
-    from {{ events_relation }}
-    where event_ts between {{ segments_timestamp(band[0]) }} and {{ segments_timestamp(band[1]) }}
-    {%- endfor %}
+    {{- _segments_band_slices('select profile_id, event_type, event_ts, loaded_at from ' ~ events_relation, all_bands) }}
 ),
 {%- for sequence in sequences %}
 {%- set types = [] %}
