@@ -101,6 +101,16 @@
     not materialized
 {%- endmacro %}
 
+{#- A CTE computed once and read by several parts of the query (DuckDB inlines some otherwise). -#}
+{% macro segments_materialized() -%}
+    {{ return(adapter.dispatch('segments_materialized', 'segments')()) }}
+{%- endmacro %}
+{% macro default__segments_materialized() -%}
+{%- endmacro %}
+{% macro duckdb__segments_materialized() -%}
+    materialized
+{%- endmacro %}
+
 {#- `select <key>, <item>` rows, one per item of the bag column of a relation: read the item's
     parts as <item>.value and <item>.events. -#}
 {% macro segments_bag_items(relation_sql, key_sql, bag_column, item) -%}

@@ -135,7 +135,7 @@ select * from final
     {%- set parts = [] -%}
     {%- for step in range(1, step_count + 1) -%}
         {%- set cte = sequence_id ~ '__step_' ~ step -%}
-        {%- do parts.append("'step " ~ step ~ ": ' || coalesce((select count(*) || ' chain end(s), last ' || cast(max(step_ts) as varchar) from " ~ cte ~ " having count(*) > 0), 'no chain continues here')") -%}
+        {%- do parts.append("'step " ~ step ~ ": ' || coalesce((select count(distinct step_ts) || ' chain end(s), last ' || cast(max(step_ts) as varchar) from " ~ cte ~ " having count(*) > 0), 'no chain continues here')") -%}
     {%- endfor -%}
     ({{ parts | join(" || '; ' || ") }})
 {%- endmacro %}

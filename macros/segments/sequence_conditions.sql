@@ -1,22 +1,46 @@
 {#- Sequences, set-based: the events that can end a valid chain at step i are the step-i events
     with a valid step-(i-1) end strictly earlier (and within the step's gap). `then_not` keeps the
-    chain ends with no matching event in (t, t + within] (or (t, as_of] without within). -#}
+    chain ends with no matching event in (t, t + within] (or (t, as_of] without within).
+    Each sequence reads its events once into its own materialized set, one flag per step (and
+    one for then_not); the steps are semi-joins over that set, so they never multiply rows and
+    need no `distinct`. -#}
 
 {#- `evaluated` names a CTE of the profiles to evaluate (all when none). -#}
 {% macro _segments_sequence_steps(sequence, event_columns, evaluated=none) -%}
     {%- set id = sequence.id -%}
-    {%- set only_evaluated = 'event.profile_id in (select profile_id from ' ~ evaluated ~ ')' if evaluated else none -%}
+    {%- set in_window = _segments_window_predicate(sequence.window, 'event.event_ts') if sequence.window is not none else none -%}
+    {%- set bounds = _segments_window_bounds(sequence.window, segments_as_of()) if sequence.window is not none else {'lower': none} -%}
+    {%- set flags = [] -%}
     {%- for step in sequence.steps -%}
-        {%- set filters = [_segments_event_match(step, event_columns)] -%}
-        {%- if sequence.window is not none -%}
-            {%- do filters.append(_segments_window_predicate(sequence.window, 'event.event_ts')) -%}
-        {%- endif -%}
-        {%- if only_evaluated -%}{%- do filters.append(only_evaluated) -%}{%- endif %}
+        {%- do flags.append('step_' ~ loop.index) -%}
+    {%- endfor -%}
+    {%- if sequence.then_not is not none -%}{%- do flags.append('then_not') -%}{%- endif %}
+{{ id }}__events as {{ segments_materialized() }} (
+    select * from (
+        select
+            event.profile_id,
+            event.event_ts
+            {%- for step in sequence.steps %},
+            {{ _segments_event_match(step, event_columns) }}{{ ' and ' ~ in_window if in_window }} as step_{{ loop.index }}
+            {%- endfor %}
+            {%- if sequence.then_not is not none %},
+            {{ _segments_event_match(sequence.then_not, event_columns) }} as then_not
+            {%- endif %}
+        from events as event
+        {{ _segments_profile_join(sequence) }}
+        {#- a then_not event counts only after a chain end, so never before the window either #}
+        where {{ 'event.event_ts ' ~ ('>=' if bounds.lower_inclusive else '>') ~ ' ' ~ segments_timestamp(bounds.lower) if bounds.lower is not none else 'true' }}
+        {%- if evaluated %}
+          and event.profile_id in (select profile_id from {{ evaluated }})
+        {%- endif %}
+    ) as flagged
+    where {{ flags | join(' or ') }}
+),
+    {%- for step in sequence.steps %}
 {{ id }}__step_{{ loop.index }} as (
-    select distinct event.profile_id, event.event_ts as step_ts
-    from events as event
-    {{ _segments_profile_join(sequence) }}
-    where {{ filters | join('\n      and ') }}
+    select event.profile_id, event.event_ts as step_ts
+    from {{ id }}__events as event
+    where event.step_{{ loop.index }}
     {%- if not loop.first %}
       and exists (
         select 1
@@ -41,13 +65,9 @@
         {%- endif %}
         not exists (
             select 1
-            from events as event
-            {{ _segments_profile_join(sequence) }}
+            from {{ id }}__events as event
             where event.profile_id = chain_end.profile_id
-              and {{ _segments_event_match(then_not, event_columns) }}
-              {%- if only_evaluated %}
-              and {{ only_evaluated }}
-              {%- endif %}
+              and event.then_not
               and event.event_ts > chain_end.step_ts
               {%- if then_not.within_seconds %}
               and event.event_ts <= {{ segments_add_seconds('chain_end.step_ts', then_not.within_seconds) }}

@@ -6,37 +6,55 @@ WITH events AS NOT MATERIALIZED (
   FROM "test"."staging"."stg_raw__events"
   WHERE
     event_ts <= CAST('2024-03-15 12:00:00.000000' AS TIMESTAMP)
+), seq_700947c475fa__events AS MATERIALIZED (
+  SELECT
+    *
+  FROM (
+    SELECT
+      event.profile_id,
+      event.event_ts,
+      (
+        event.event_type IN ('product_view', 'search')
+        AND COALESCE((
+          (
+            event.properties ->> '$.category'
+          ) = 'shoes'
+        ), FALSE)
+      )
+      AND (
+        event.event_ts >= CAST('2024-02-01 00:00:00.000000' AS TIMESTAMP)
+        AND event.event_ts < CAST('2024-03-01 00:00:00.000000' AS TIMESTAMP)
+      ) AS step_1,
+      (
+        event.event_type IN ('add_to_cart')
+      )
+      AND (
+        event.event_ts >= CAST('2024-02-01 00:00:00.000000' AS TIMESTAMP)
+        AND event.event_ts < CAST('2024-03-01 00:00:00.000000' AS TIMESTAMP)
+      ) AS step_2,
+      (
+        event.event_type IN ('purchase')
+      ) AS then_not
+    FROM events AS event
+    WHERE
+      event.event_ts >= CAST('2024-02-01 00:00:00.000000' AS TIMESTAMP)
+  ) AS flagged
+  WHERE
+    step_1 OR step_2 OR then_not
 ), seq_700947c475fa__step_1 AS (
-  SELECT DISTINCT
+  SELECT
     event.profile_id,
     event.event_ts AS step_ts
-  FROM events AS event
+  FROM seq_700947c475fa__events AS event
   WHERE
-    (
-      event.event_type IN ('product_view', 'search')
-      AND COALESCE((
-        (
-          event.properties ->> '$.category'
-        ) = 'shoes'
-      ), FALSE)
-    )
-    AND (
-      event.event_ts >= CAST('2024-02-01 00:00:00.000000' AS TIMESTAMP)
-      AND event.event_ts < CAST('2024-03-01 00:00:00.000000' AS TIMESTAMP)
-    )
+    event.step_1
 ), seq_700947c475fa__step_2 AS (
-  SELECT DISTINCT
+  SELECT
     event.profile_id,
     event.event_ts AS step_ts
-  FROM events AS event
+  FROM seq_700947c475fa__events AS event
   WHERE
-    (
-      event.event_type IN ('add_to_cart')
-    )
-    AND (
-      event.event_ts >= CAST('2024-02-01 00:00:00.000000' AS TIMESTAMP)
-      AND event.event_ts < CAST('2024-03-01 00:00:00.000000' AS TIMESTAMP)
-    )
+    event.step_2
     AND EXISTS(
       SELECT
         1
@@ -59,30 +77,45 @@ WITH events AS NOT MATERIALIZED (
     AND NOT EXISTS(
       SELECT
         1
-      FROM events AS event
+      FROM seq_700947c475fa__events AS event
       WHERE
         event.profile_id = chain_end.profile_id
-        AND (
-          event.event_type IN ('purchase')
-        )
+        AND event.then_not
         AND event.event_ts > chain_end.step_ts
         AND event.event_ts <= (
           chain_end.step_ts + INTERVAL '86400' SECONDS
         )
     )
+), seq_9e550a98a36f__events AS MATERIALIZED (
+  SELECT
+    *
+  FROM (
+    SELECT
+      event.profile_id,
+      event.event_ts,
+      (
+        event.event_type IN ('add_to_cart')
+      )
+      AND (
+        event.event_ts > CAST('2024-03-08 12:00:00.000000' AS TIMESTAMP)
+        AND event.event_ts <= CAST('2024-03-15 12:00:00.000000' AS TIMESTAMP)
+      ) AS step_1,
+      (
+        event.event_type IN ('purchase')
+      ) AS then_not
+    FROM events AS event
+    WHERE
+      event.event_ts > CAST('2024-03-08 12:00:00.000000' AS TIMESTAMP)
+  ) AS flagged
+  WHERE
+    step_1 OR then_not
 ), seq_9e550a98a36f__step_1 AS (
-  SELECT DISTINCT
+  SELECT
     event.profile_id,
     event.event_ts AS step_ts
-  FROM events AS event
+  FROM seq_9e550a98a36f__events AS event
   WHERE
-    (
-      event.event_type IN ('add_to_cart')
-    )
-    AND (
-      event.event_ts > CAST('2024-03-08 12:00:00.000000' AS TIMESTAMP)
-      AND event.event_ts <= CAST('2024-03-15 12:00:00.000000' AS TIMESTAMP)
-    )
+    event.step_1
 ), seq_9e550a98a36f__matched AS (
   SELECT DISTINCT
     chain_end.profile_id
@@ -91,12 +124,10 @@ WITH events AS NOT MATERIALIZED (
     NOT EXISTS(
       SELECT
         1
-      FROM events AS event
+      FROM seq_9e550a98a36f__events AS event
       WHERE
         event.profile_id = chain_end.profile_id
-        AND (
-          event.event_type IN ('purchase')
-        )
+        AND event.then_not
         AND event.event_ts > chain_end.step_ts
     )
 ), matches AS (
