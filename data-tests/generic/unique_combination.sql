@@ -10,11 +10,25 @@
     {{ exceptions.raise_compiler_error("unique_combination: argument 'checked_since' must be one of the key's columns " ~ columns ~ ", got " ~ checked_since) }}
 {%- endif %}
 {%- set since = _segments_latest_successful_evaluation('as_of') if checked_since is not none else none %}
-select {{ columns | join(', ') }}, count(*) as rows_with_this_key
-from {{ model }}
-{%- if since is not none %}
-where {{ checked_since }} >= {{ segments_timestamp(since) }}
-{%- endif %}
-group by {{ columns | join(', ') }}
+{%- set key = columns | join(', ') %}
+{#- grouped by a hash of the key first (at 100M events about half the time of grouping 8M
+    string pairs), then only the rows of hashes seen twice by the key itself, so a collision is
+    never reported -#}
+with keyed as {{ segments_not_materialized() }} (
+    select {{ key }}, hash({{ key }}) as key_hash
+    from {{ model }}
+    {%- if since is not none %}
+    where {{ checked_since }} >= {{ segments_timestamp(since) }}
+    {%- endif %}
+),
+
+repeated_hashes as (
+    select key_hash from keyed group by key_hash having count(*) > 1
+)
+
+select {{ key }}, count(*) as rows_with_this_key
+from keyed
+where key_hash in (select key_hash from repeated_hashes)
+group by {{ key }}
 having count(*) > 1
 {% endtest %}
