@@ -218,7 +218,7 @@
 {#- Every condition's state counted from all the events of `events_cte` that pass `filter_sql`,
     as CTEs named <prefix>...; the last one, <prefix>counted, has one row per profile. The plain
     aggregates are counted in one grouped pass per slice of time (the first, over every event,
-    also counts the events and lists every profile); each bag is its own pass over its slice. -#}
+    also counts the events and lists every profile); each bag is its own pass over its window. -#}
 {% macro _segments_count_events(conditions, event_columns, events_cte, filter_sql, prefix) -%}
 {%- set slices = {'all': {'start': none, 'conditions': []}} -%}
 {%- for condition in conditions if condition.function != 'count_distinct' -%}
@@ -270,9 +270,9 @@
         select event.profile_id, {{ _segments_event_value(condition, event_columns) }} as distinct_value, count(*) as events
         from {{ events_cte }} as event
         {{ _segments_profile_join(condition) }}
-        {#- the condition's own event types and window too: the zone maps skip what lies before
-            the window (a 7-day bag at 100M events: 0.42 -> 0.23 s) #}
-        where {{ filter_sql }}{{ _segments_slice_filter(_segments_slice_start(condition)) }}
+        {#- a bag is its own pass, so it reads its own window rather than a slice: the zone maps
+            skip what lies before it (a 7-day bag at 100M events: 0.42 -> 0.23 s) #}
+        where {{ filter_sql }}
           and {{ _segments_event_selection(condition, event_columns) }}
         group by all
     ) as distinct_values

@@ -59,7 +59,6 @@ WITH events AS NOT MATERIALIZED (
         event.loaded_at <= CAST('2024-03-15 12:00:01.000000' AS TIMESTAMP)
         OR event.loaded_at IS NULL
       )
-      AND event.event_ts >= CAST('2023-12-13 12:00:00.000000' AS TIMESTAMP)
       AND (
         event.event_type IN ('purchase')
       )
