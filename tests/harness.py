@@ -139,10 +139,14 @@ class TempProject:
             # Customer AI's Python models import segkit from the checkout.
             "PYTHONPATH": str(ROOT / "scripts"),
         }
+        # as_of as the README recommends (SEGMENTS_AS_OF keeps dbt's parse between runs); never
+        # one inherited from the shell.
+        for name in ("SEGMENTS_AS_OF", "SEGMENTS_FULL_EVALUATION"):
+            env.pop(name, None)
+        if as_of is not None:
+            env["SEGMENTS_AS_OF"] = as_of
         command = [str(DBT), *args, "--project-dir", str(self.root)]
         variables = {**(extra_vars or {})}
-        if as_of is not None:
-            variables["as_of"] = as_of
         if variables:
             command += ["--vars", json.dumps(variables)]
         result = subprocess.run(

@@ -271,6 +271,43 @@ def test_a_failed_run_is_logged_with_its_error(series: dict) -> None:
         con.close()
 
 
+def test_as_of_from_the_environment_keeps_the_parse_and_a_var_overrides_it(
+    project: TempProject,
+) -> None:
+    """as_of as `--vars` or as SEGMENTS_AS_OF evaluates at that moment; changing SEGMENTS_AS_OF
+    between runs keeps dbt's parse (a changed --vars re-parses the whole project); the var wins
+    over the environment; an unreadable as_of names where it came from and changes nothing."""
+    project.write_store(
+        [
+            event("a1", "a", T1 - dt.timedelta(hours=23)),
+            event("b1", "b", T1 - dt.timedelta(days=2)),
+        ],
+        [],
+    )
+    project.write_segment("active", ACTIVE.format(days="7d"))
+    project.generate()
+
+    def members() -> set[str]:
+        return {p for p, status, _, _ in membership(project) if status != "exited"}
+
+    def reparsed() -> bool:
+        log = (project.root / "logs" / "dbt.log").read_text(encoding="utf-8")
+        return "Unable to do partial parsing" in log.rsplit("Running with dbt", 1)[1]
+
+    project.dbt("run", extra_vars={"as_of": T1.isoformat()})
+    assert members() == {"a", "b"}
+    project.dbt("run", as_of=T3.isoformat())  # from a var to none: one re-parse
+    assert members() == {"a"}
+    project.dbt("run", as_of=(T3 + dt.timedelta(minutes=30)).isoformat())
+    assert not reparsed() and members() == {"a"}
+    project.dbt("run", as_of=T5.isoformat(), extra_vars={"as_of": T4.isoformat()})
+    assert members() == set()
+    assert project.query("select max(as_of) from segmentation.evaluation_log") == [(T4,)]
+    failed = project.dbt("run", as_of="next tuesday", check=False)
+    assert failed.returncode != 0 and "SEGMENTS_AS_OF" in failed.stdout
+    assert project.query("select max(as_of) from segmentation.evaluation_log") == [(T4,)]
+
+
 def test_state_key_tests_check_the_rows_written_since_the_last_evaluation(
     project: TempProject,
 ) -> None:

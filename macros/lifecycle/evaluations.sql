@@ -97,7 +97,7 @@
     {%- set rows = run_query("select status, definitions_hash, as_of, loaded_until, profiles_updated_until, loaded_until_rows, profiles_updated_until_rows from " ~ log_table ~ " order by started_at desc limit 1") -%}
     {%- set none_baseline = {'as_of': 'null', 'loaded_until': 'null', 'profiles_updated_until': 'null', 'loads_at_stamp': 'null', 'updates_at_stamp': 'null'} -%}
     {%- set reason = none -%}
-    {%- if var('full_evaluation', false) -%}{%- set reason = "asked for (var full_evaluation)" -%}
+    {%- if (segments_run_setting('full_evaluation') | string | lower) in ['true', '1', 'yes'] -%}{%- set reason = "asked for (full_evaluation)" -%}
     {%- elif flags.FULL_REFRESH -%}{%- set reason = "--full-refresh" -%}
     {%- elif rows | length == 0 -%}{%- set reason = "first evaluation" -%}
     {%- elif rows[0][0] != 'success' -%}{%- set reason = "the previous evaluation did not succeed" -%}

@@ -5,9 +5,21 @@
     {{ return(adapter.dispatch('segments_as_of', 'segments')()) }}
 {%- endmacro %}
 
+{#- A run setting: `--vars '{name: ...}'`, else the environment variable SEGMENTS_<NAME>, read only
+    while executing. dbt re-parses the whole project when --vars change (≈2.7 s a run for the
+    benchmark's project) and every file that read a changed environment variable while parsing;
+    a setting that changes every run (as_of) given in the environment keeps the parse cached. -#}
+{% macro segments_run_setting(name) -%}
+    {%- set given = var(name, none) -%}
+    {%- if (given is none or (given | string | trim) == '') and execute -%}
+        {%- set given = env_var('SEGMENTS_' ~ name | upper, '') -%}
+    {%- endif -%}
+    {{ return(none if given is none or (given | string | trim) == '' else given) }}
+{%- endmacro %}
+
 {% macro default__segments_as_of() -%}
-    {%- set configured = var('as_of', none) -%}
-    {%- if configured is none or (configured | string | trim) == '' -%}
+    {%- set configured = segments_run_setting('as_of') -%}
+    {%- if configured is none -%}
         {{ return(run_started_at.replace(tzinfo=none, microsecond=0)) }}
     {%- endif -%}
     {%- set text = configured | string | trim | replace('Z', '+00:00') | replace('T', ' ') -%}
@@ -15,7 +27,7 @@
     {%- set parsed = none -%}
     {%- set parsed = modules.datetime.datetime.strptime(text[:19], '%Y-%m-%d %H:%M:%S') if modules.re.match('^\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2}', text) else none -%}
     {%- if parsed is none -%}
-        {{ exceptions.raise_compiler_error("var 'as_of': expected an ISO timestamp such as 2024-06-30T12:00:00Z, got '" ~ configured ~ "'") }}
+        {{ exceptions.raise_compiler_error("as_of (var or SEGMENTS_AS_OF): expected an ISO timestamp such as 2024-06-30T12:00:00Z, got '" ~ configured ~ "'") }}
     {%- endif -%}
     {%- set rest = text[19:] -%}
     {%- set fraction = modules.re.match('^\\.(\\d{1,6})', rest) -%}
@@ -29,7 +41,7 @@
         {%- set sign = 1 if offset.group(1) == '+' else -1 -%}
         {%- set parsed = parsed - modules.datetime.timedelta(minutes=sign * minutes) -%}
     {%- elif rest | trim != '' -%}
-        {{ exceptions.raise_compiler_error("var 'as_of': cannot read the time zone in '" ~ configured ~ "' (use Z or +hh:mm)") }}
+        {{ exceptions.raise_compiler_error("as_of (var or SEGMENTS_AS_OF): cannot read the time zone in '" ~ configured ~ "' (use Z or +hh:mm)") }}
     {%- endif -%}
     {{ return(parsed) }}
 {%- endmacro %}

@@ -75,18 +75,11 @@ def backfill(project_dir: Path, database: Path, times: list[dt.datetime], dbt: P
         }
         for moment in times:
             print(f"backfill: evaluating as of {moment.isoformat()}", flush=True)
+            # as_of in the environment, not --vars: dbt keeps its parse between evaluations.
             result = subprocess.run(
-                [
-                    str(dbt),
-                    "build",
-                    "--quiet",
-                    "--project-dir",
-                    str(project_dir),
-                    "--vars",
-                    f'{{as_of: "{moment.isoformat()}"}}',
-                ],
+                [str(dbt), "build", "--quiet", "--project-dir", str(project_dir)],
                 cwd=project_dir,
-                env=env,
+                env={**env, "SEGMENTS_AS_OF": moment.isoformat()},
                 capture_output=True,
                 text=True,
             )

@@ -97,9 +97,8 @@ def cmd_compile(args: argparse.Namespace) -> int:
     if definition is None:
         return 1
     call = f"{{{{ evaluate_segments({_jinja_literal(evaluation_data([definition]))}) }}}}"
-    variables = {"as_of": args.as_of} if args.as_of else {}
     try:
-        (sql,) = compile_queries(args.project_dir, [call], variables)
+        (sql,) = compile_queries(args.project_dir, [call], {}, args.as_of)
     except RuntimeError as exc:
         print(f"seg compile: dbt compile failed:\n{exc}", file=sys.stderr)
         return 1
@@ -219,8 +218,14 @@ def _macro_call(macro: str, definition) -> str:  # type: ignore[no-untyped-def]
     )
 
 
-def compile_queries(project_dir: Path, calls: list[str], variables: dict) -> list[str]:
-    """Render macro calls with dbt (one `dbt compile --inline` for all of them)."""
+def compile_queries(
+    project_dir: Path, calls: list[str], variables: dict, as_of: str | None = None
+) -> list[str]:
+    """Render macro calls with dbt (one `dbt compile --inline` for all of them).
+
+    as_of goes in the environment (SEGMENTS_AS_OF), not in --vars: changed --vars make dbt
+    re-parse the whole project.
+    """
     inline = f"\n{SPLIT_MARK}\n".join(calls)
     command = [
         str(Path(sys.executable).parent / "dbt"),
@@ -236,6 +241,8 @@ def compile_queries(project_dir: Path, calls: list[str], variables: dict) -> lis
         json.dumps(variables),
     ]
     env = {**os.environ, "DBT_PROFILES_DIR": os.environ.get("DBT_PROFILES_DIR", str(project_dir))}
+    if as_of:
+        env["SEGMENTS_AS_OF"] = as_of
     result = subprocess.run(command, cwd=project_dir, env=env, capture_output=True, text=True)
     if result.returncode != 0:
         raise RuntimeError(result.stdout[-3000:] + result.stderr[-1000:])
@@ -255,9 +262,9 @@ def compile_preview(
     )
     if profile_id is not None:
         variables["segments_explain_profile"] = profile_id
-    if args.as_of:
-        variables["as_of"] = args.as_of
-    return compile_queries(args.project_dir, [_macro_call(macro, definition)], variables)[0]
+    return compile_queries(
+        args.project_dir, [_macro_call(macro, definition)], variables, args.as_of
+    )[0]
 
 
 def wilson(members: int, sampled: int, z: float = 1.96) -> tuple[float, float]:
