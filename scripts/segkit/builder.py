@@ -478,7 +478,7 @@ def add_parsers(verbs: argparse._SubParsersAction) -> None:
 
     compile_ = verbs.add_parser("compile", help="print the SQL that evaluates a segment")
     compile_.add_argument("segment", help="segment name or its YAML file")
-    compile_.add_argument("--as-of", help="evaluation time (ISO); default: now")
+    compile_.add_argument("--as-of", help="evaluation time (ISO); default: SEGMENTS_AS_OF, else now")
     compile_.add_argument("--raw", dest="pretty", action="store_false", help="as dbt compiled it")
     compile_.set_defaults(func=cmd_compile)
 
@@ -486,7 +486,7 @@ def add_parsers(verbs: argparse._SubParsersAction) -> None:
         "preview", help="audience size and examples, without building anything"
     )
     preview.add_argument("segment", help="segment name or a (draft) YAML file")
-    preview.add_argument("--as-of", help="evaluation time (ISO); default: now")
+    preview.add_argument("--as-of", help="evaluation time (ISO); default: SEGMENTS_AS_OF, else now")
     preview.add_argument(
         "--sample",
         type=float,
@@ -501,7 +501,7 @@ def add_parsers(verbs: argparse._SubParsersAction) -> None:
     explain = verbs.add_parser("explain", help="why a profile is or is not a member, node by node")
     explain.add_argument("segment", help="segment name or a (draft) YAML file")
     explain.add_argument("profile_id", help="the profile")
-    explain.add_argument("--as-of", help="evaluation time (ISO); default: now")
+    explain.add_argument("--as-of", help="evaluation time (ISO); default: SEGMENTS_AS_OF, else now")
     explain.add_argument("--json", action="store_true", help="machine-readable output")
     explain.set_defaults(func=cmd_explain, seed=0)
 
