@@ -478,7 +478,9 @@ def add_parsers(verbs: argparse._SubParsersAction) -> None:
 
     compile_ = verbs.add_parser("compile", help="print the SQL that evaluates a segment")
     compile_.add_argument("segment", help="segment name or its YAML file")
-    compile_.add_argument("--as-of", help="evaluation time (ISO); default: SEGMENTS_AS_OF, else now")
+    compile_.add_argument(
+        "--as-of", help="evaluation time (ISO); default: SEGMENTS_AS_OF, else now"
+    )
     compile_.add_argument("--raw", dest="pretty", action="store_false", help="as dbt compiled it")
     compile_.set_defaults(func=cmd_compile)
 
