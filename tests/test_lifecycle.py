@@ -276,7 +276,8 @@ def test_as_of_from_the_environment_keeps_the_parse_and_a_var_overrides_it(
 ) -> None:
     """as_of as `--vars` or as SEGMENTS_AS_OF evaluates at that moment; changing SEGMENTS_AS_OF
     between runs keeps dbt's parse (a changed --vars re-parses the whole project); the var wins
-    over the environment; an unreadable as_of names where it came from and changes nothing."""
+    over the environment; an unreadable as_of or full_evaluation names where it came from and
+    changes nothing."""
     project.write_store(
         [
             event("a1", "a", T1 - dt.timedelta(hours=23)),
@@ -305,6 +306,10 @@ def test_as_of_from_the_environment_keeps_the_parse_and_a_var_overrides_it(
     assert project.query("select max(as_of) from segmentation.evaluation_log") == [(T4,)]
     failed = project.dbt("run", as_of="next tuesday", check=False)
     assert failed.returncode != 0 and "SEGMENTS_AS_OF" in failed.stdout
+    unsure = project.dbt(
+        "run", as_of=T5.isoformat(), extra_vars={"full_evaluation": "maybe"}, check=False
+    )
+    assert unsure.returncode != 0 and "SEGMENTS_FULL_EVALUATION" in unsure.stdout
     assert project.query("select max(as_of) from segmentation.evaluation_log") == [(T4,)]
 
 

@@ -97,7 +97,7 @@
     {%- set rows = run_query("select status, definitions_hash, as_of, loaded_until, profiles_updated_until, loaded_until_rows, profiles_updated_until_rows from " ~ log_table ~ " order by started_at desc limit 1") -%}
     {%- set none_baseline = {'as_of': 'null', 'loaded_until': 'null', 'profiles_updated_until': 'null', 'loads_at_stamp': 'null', 'updates_at_stamp': 'null'} -%}
     {%- set reason = none -%}
-    {%- if (segments_run_setting('full_evaluation') | string | lower) in ['true', '1', 'yes'] -%}{%- set reason = "asked for (full_evaluation)" -%}
+    {%- if _segments_full_evaluation_asked() -%}{%- set reason = "asked for (full_evaluation)" -%}
     {%- elif flags.FULL_REFRESH -%}{%- set reason = "--full-refresh" -%}
     {%- elif rows | length == 0 -%}{%- set reason = "first evaluation" -%}
     {%- elif rows[0][0] != 'success' -%}{%- set reason = "the previous evaluation did not succeed" -%}
@@ -122,6 +122,16 @@
 
 {#- Rows carrying the latest stamp (loaded_at, updated_at): recorded with each evaluation, so that
     the next one can tell whether rows with the same (coarse) stamp arrived after it started. -#}
+{#- full_evaluation (var or SEGMENTS_FULL_EVALUATION): true / false, 1 / 0, yes / no. -#}
+{% macro _segments_full_evaluation_asked() -%}
+    {%- set given = segments_run_setting('full_evaluation') -%}
+    {%- set text = given | string | trim | lower -%}
+    {%- if given is not none and text not in ['true', 'false', '1', '0', 'yes', 'no'] -%}
+        {{ exceptions.raise_compiler_error("full_evaluation (var or SEGMENTS_FULL_EVALUATION): expected true or false, got '" ~ given ~ "'") }}
+    {%- endif -%}
+    {{ return(given is not none and text in ['true', '1', 'yes']) }}
+{%- endmacro %}
+
 {% macro _segments_rows_at(relation, column, until_sql) -%}
     {%- if until_sql == 'null' -%}null{%- else -%}(select count(*) from {{ relation }} where {{ column }} = {{ until_sql }}){%- endif -%}
 {%- endmacro %}
