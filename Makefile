@@ -28,7 +28,7 @@ demo: venv
 	rm -f $(DEMO_DUCKDB_PATH) $(DEMO_DUCKDB_PATH).wal
 	scripts/seg demo
 	scripts/seg generate
-	$(BIN)/dbt build --quiet --vars '{as_of: "$(YESTERDAY)"}'
+	SEGMENTS_AS_OF=$(YESTERDAY) $(BIN)/dbt build --quiet
 	$(BIN)/dbt build --quiet
 	scripts/seg publish
 	scripts/seg list
