@@ -44,8 +44,19 @@
 
     {%- set listed = run_query('select segment, description from ' ~ intermediate ~ ' order by segment') -%}
     {%- set published = listed.columns[0].values() | list -%}
+    {%- set written_again = published | reject('in', carried) | list -%}
     {% call statement('publish_segment_tables') -%}
         create schema if not exists {{ api.Relation.create(database=target.database, schema=tables_schema) }};
+        {%- if written_again %}
+        {#- the current members in segment order, so that each table's insert reads only its own
+            row groups (zone maps) instead of scanning every member of every segment: with 500
+            segments at 100M events, 488 scans of 60M rows were 165 s of a 389 s build -#}
+        create or replace temporary table segment_members_in_order as
+        select segment, profile_id, qualified_at, evaluated_at, split
+        from {{ membership }}
+        where status in ('realized', 'existing')
+        order by segment;
+        {%- endif %}
         {%- if carried %}
         create or replace temporary table segment_membership_changes as
         select segment, profile_id, status, qualified_at, evaluated_at, split
@@ -57,12 +68,15 @@
         {%- if row[0] in carried %}
         {{ _segments_carry_table_forward(relation, 'segment_membership_changes', row[0]) }}
         {%- else %}
-        {{ _segments_publish_table(relation, membership, row[0]) }}
+        {{ _segments_publish_table(relation, 'segment_members_in_order', row[0]) }}
         {%- endif %}
         {{ _segments_describe_table(relation, row[1]) }}
         {%- endfor %}
         {%- if carried %}
         drop table segment_membership_changes;
+        {%- endif %}
+        {%- if written_again %}
+        drop table segment_members_in_order;
         {%- endif %}
         {%- for segment in previously if segment not in published %}
         drop table if exists {{ api.Relation.create(database=target.database, schema=tables_schema, identifier=segment) }};
@@ -83,7 +97,7 @@
 
 {#- One published table: its columns and types are a contract dashboards rely on (declared here,
     NOT NULL enforced by the database), its description a table comment BI tools show. -#}
-{% macro _segments_publish_table(relation, membership, segment) -%}
+{% macro _segments_publish_table(relation, members, segment) -%}
         create or replace table {{ relation }} (
             profile_id varchar not null,
             qualified_at timestamp not null,
@@ -92,9 +106,8 @@
         );
         insert into {{ relation }}
         select profile_id, qualified_at, evaluated_at, split
-        from {{ membership }}
-        where segment = {{ segments_string_literal(segment) }}
-          and status in ('realized', 'existing');
+        from {{ members }}
+        where segment = {{ segments_string_literal(segment) }};
 {%- endmacro %}
 
 {#- A table published by the previous evaluation, brought to this one: its exits leave, its
