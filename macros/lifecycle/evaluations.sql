@@ -120,8 +120,6 @@
     {{ return({'mode': 'incremental', 'reason': 'only profiles that can have changed', 'definitions_hash': definitions_hash, 'events': events, 'profiles': profiles, 'loaded_until_sql': loaded_until_sql, 'updated_until_sql': updated_until_sql, 'baseline': baseline}) }}
 {%- endmacro %}
 
-{#- Rows carrying the latest stamp (loaded_at, updated_at): recorded with each evaluation, so that
-    the next one can tell whether rows with the same (coarse) stamp arrived after it started. -#}
 {#- full_evaluation (var or SEGMENTS_FULL_EVALUATION): true / false, 1 / 0, yes / no. -#}
 {% macro _segments_full_evaluation_asked() -%}
     {%- set given = segments_run_setting('full_evaluation') -%}
@@ -132,6 +130,8 @@
     {{ return(given is not none and text in ['true', '1', 'yes']) }}
 {%- endmacro %}
 
+{#- Rows carrying the latest stamp (loaded_at, updated_at): recorded with each evaluation, so that
+    the next one can tell whether rows with the same (coarse) stamp arrived after it started. -#}
 {% macro _segments_rows_at(relation, column, until_sql) -%}
     {%- if until_sql == 'null' -%}null{%- else -%}(select count(*) from {{ relation }} where {{ column }} = {{ until_sql }}){%- endif -%}
 {%- endmacro %}
