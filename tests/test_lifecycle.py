@@ -316,9 +316,10 @@ def test_as_of_from_the_environment_keeps_the_parse_and_a_var_overrides_it(
 def test_state_key_tests_check_the_rows_written_since_the_last_evaluation(
     project: TempProject,
 ) -> None:
-    """The change log's key test reads only the rows of the latest evaluation on: a duplicate
-    written now fails it, a row from an earlier evaluation is not read again; likewise an event id
-    that arrives again after an evaluation fails the event ids' test."""
+    """The change log's key test reads only the rows written since the latest successful
+    evaluation (its own rows too when that as_of runs again): a duplicate written now fails it, a
+    row from an earlier evaluation is not read again; likewise an event id that arrives again
+    after an evaluation fails the event ids' test."""
     project.write_store([event("a1", "a", T1 - dt.timedelta(hours=1))], [])
     project.write_segment("active", ACTIVE.format(days="7d"))
     project.generate()
@@ -337,6 +338,8 @@ def test_state_key_tests_check_the_rows_written_since_the_last_evaluation(
 
     duplicate(T1)  # checked at T1's evaluation: not read again
     assert project.dbt("test", *key_test, as_of=T2.isoformat(), check=False).returncode == 0
+    duplicate(T2)  # checked at T2's evaluation: the next as_of does not read it again
+    assert project.dbt("test", *key_test, as_of=T3.isoformat(), check=False).returncode == 0
     project.build(T4.isoformat(), tests=False)  # a exits
     duplicate(T4)
     failed = project.dbt("test", *key_test, as_of=T4.isoformat(), check=False)

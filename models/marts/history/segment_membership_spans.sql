@@ -50,38 +50,22 @@ open_spans as (
     {%- endif %}
 ),
 
-opened as (
+{#- one full join finds both the members without an open span (opened now) and the open spans
+    without a member (closed now): at 100M events with 500 segments (60M members) two anti-joins
+    took 53 s, this 14 s -#}
+final as (
     select
-        current_members.segment,
-        current_members.profile_id,
-        {{ as_of }} as entered_at,
-        cast(null as timestamp) as exited_at,
-        current_members.split
+        coalesce(current_members.segment, open_spans.segment) as segment,
+        coalesce(current_members.profile_id, open_spans.profile_id) as profile_id,
+        coalesce(open_spans.entered_at, {{ as_of }}) as entered_at,
+        case when current_members.profile_id is null then {{ as_of }} end as exited_at,
+        case when open_spans.profile_id is null then current_members.split else open_spans.split end as split
     from current_members
-    left join open_spans
+    full join open_spans
         on open_spans.segment = current_members.segment
         and open_spans.profile_id = current_members.profile_id
     where open_spans.profile_id is null
-),
-
-closed as (
-    select
-        open_spans.segment,
-        open_spans.profile_id,
-        open_spans.entered_at,
-        {{ as_of }} as exited_at,
-        open_spans.split
-    from open_spans
-    left join current_members
-        on current_members.segment = open_spans.segment
-        and current_members.profile_id = open_spans.profile_id
-    where current_members.profile_id is null
-),
-
-final as (
-    select * from opened
-    union all
-    select * from closed
+       or current_members.profile_id is null
 )
 
 select segment, profile_id, entered_at, exited_at, split from final
