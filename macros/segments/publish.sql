@@ -48,14 +48,16 @@
     {% call statement('publish_segment_tables') -%}
         create schema if not exists {{ api.Relation.create(database=target.database, schema=tables_schema) }};
         {%- if written_again %}
-        {#- the current members in segment order, so that each table's insert reads only its own
-            row groups (zone maps) instead of scanning every member of every segment: with 500
-            segments at 100M events, 488 scans of 60M rows were 165 s of a 389 s build -#}
+        {#- the current members grouped by segment, so that each table's insert reads only its
+            own row groups (zone maps) instead of scanning every member of every segment: with 500
+            segments at 100M events, 488 scans of 60M rows were 165 s of a 389 s build. Ordered by
+            a hash of the segment rather than its name (names share long prefixes, which makes
+            the sort compare whole strings): 24 -> 14 s for those 60M rows. -#}
         create or replace temporary table segment_members_in_order as
-        select segment, profile_id, qualified_at, evaluated_at, split
+        select hash(segment) as segment_key, segment, profile_id, qualified_at, evaluated_at, split
         from {{ membership }}
         where status in ('realized', 'existing')
-        order by segment;
+        order by segment_key;
         {%- endif %}
         {%- if carried %}
         create or replace temporary table segment_membership_changes as
@@ -96,7 +98,8 @@
 {% endmaterialization %}
 
 {#- One published table: its columns and types are a contract dashboards rely on (declared here,
-    NOT NULL enforced by the database), its description a table comment BI tools show. -#}
+    NOT NULL enforced by the database), its description a table comment BI tools show. `members`
+    holds the current members with segment_key = hash(segment), grouped by it. -#}
 {% macro _segments_publish_table(relation, members, segment) -%}
         create or replace table {{ relation }} (
             profile_id varchar not null,
@@ -107,7 +110,8 @@
         insert into {{ relation }}
         select profile_id, qualified_at, evaluated_at, split
         from {{ members }}
-        where segment = {{ segments_string_literal(segment) }};
+        where segment_key = hash({{ segments_string_literal(segment) }})
+          and segment = {{ segments_string_literal(segment) }};
 {%- endmacro %}
 
 {#- A table published by the previous evaluation, brought to this one: its exits leave, its
