@@ -13,9 +13,10 @@
 {%- endif %}
 {%- set since = _segments_latest_successful_evaluation('as_of') if checked_since is not none else none %}
 {%- set key = columns | join(', ') %}
-{#- grouped by a hash of the key first (at 100M events about half the time of grouping 8M
-    string pairs), then only the rows of hashes seen twice by the key itself, so a collision is
-    never reported -#}
+{#- hashes of the key first, sorted, each compared with the one before it (at 100M events with
+    500 segments 3.7 s for 60M keys, against 7.8 s grouping the hashes and twice that grouping
+    the strings); then only the rows of hashes seen twice are compared by the key itself, so a
+    collision is never reported -#}
 with keyed as {{ segments_not_materialized() }} (
     select {{ key }}, hash({{ key }}) as key_hash
     from {{ model }}
@@ -25,7 +26,12 @@ with keyed as {{ segments_not_materialized() }} (
 ),
 
 repeated_hashes as (
-    select key_hash from keyed group by key_hash having count(*) > 1
+    select key_hash
+    from (
+        select key_hash, lag(key_hash) over (order by key_hash) as previous_hash
+        from keyed
+    ) as in_hash_order
+    where key_hash = previous_hash
 )
 
 select {{ key }}, count(*) as rows_with_this_key
