@@ -349,3 +349,26 @@ def test_state_key_tests_check_the_rows_written_since_the_last_evaluation(
     ids_test = ["--select", "test_name:unique_since_last_evaluation"]
     failed = project.dbt("test", *ids_test, as_of=T4.isoformat(), check=False)
     assert failed.returncode != 0 and "Got 1 result" in failed.stdout
+
+
+def test_key_tests_report_each_repeated_key_once(project: TempProject) -> None:
+    """Before any evaluation every event id is checked: two ids loaded twice and three times
+    are two failing rows; a repeated (segment, profile) among 200 members is one."""
+    day = T1 - dt.timedelta(hours=3)
+    events = [event(f"e{i}", f"p{i}", day) for i in range(200)]
+    events += [event("e7", "p7", day), event("e9", "p9", day), event("e9", "p9", day)]
+    project.write_store(events, [])
+    project.write_segment("active", ACTIVE.format(days="7d"))
+    project.generate()
+    failed = project.dbt("build", "--select", "stg_raw__events", as_of=T1.isoformat(), check=False)
+    assert failed.returncode != 0 and "Got 2 results" in failed.stdout
+    project.build(T1.isoformat(), tests=False)
+    con = project.connect()
+    con.execute(
+        "insert into intermediate.int_segment_members__unioned "
+        "select * from intermediate.int_segment_members__unioned where profile_id = 'p42'"
+    )
+    con.close()
+    key_test = ["--select", "test_name:unique_combination,int_segment_members__unioned"]
+    failed = project.dbt("test", *key_test, as_of=T1.isoformat(), check=False)
+    assert failed.returncode != 0 and "Got 1 result" in failed.stdout

@@ -15,10 +15,6 @@ inner join arrived on arrived.id = everything.{{ column_name }}
 group by arrived.id
 having count(*) > 1
 {%- else %}
-select {{ column_name }}, count(*) as rows_with_this_id
-from {{ model }}
-where {{ column_name }} is not null
-group by {{ column_name }}
-having count(*) > 1
+{{ segments_repeated_keys(model, [column_name], column_name ~ ' is not null') }}
 {%- endif %}
 {% endtest %}
