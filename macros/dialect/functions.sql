@@ -110,15 +110,3 @@
 {% macro duckdb__segments_materialized() -%}
     materialized
 {%- endmacro %}
-
-{#- `select <key>, <item>` rows, one per item of the bag column of a relation: read the item's
-    parts as <item>.value and <item>.events. -#}
-{% macro segments_bag_items(relation_sql, key_sql, bag_column, item) -%}
-    {{ return(adapter.dispatch('segments_bag_items', 'segments')(relation_sql, key_sql, bag_column, item)) }}
-{%- endmacro %}
-{% macro default__segments_bag_items(relation_sql, key_sql, bag_column, item) -%}
-    select {{ key_sql }}, unnest({{ bag_column }}) as {{ item }} from {{ relation_sql }}
-{%- endmacro %}
-{% macro spark__segments_bag_items(relation_sql, key_sql, bag_column, item) -%}
-    select {{ key_sql }}, explode({{ bag_column }}) as {{ item }} from {{ relation_sql }}
-{%- endmacro %}

@@ -149,17 +149,16 @@
     events that entered and left its window instead of counting again. count and sum are their
     own state (sums are exact decimals, so an updated sum equals a recounted one); avg keeps a sum
     and a count; min and max over windows that only grow (none, before, range) are their own
-    state too; count_distinct, and min and max over windows that events leave, keep a bag of
-    (value, events) next to their value. -#}
-{% macro _segments_bagged(condition) -%}
+    state too. No difference of events updates count_distinct, or min and max over windows that
+    events leave (a value's last event leaving, the extreme leaving): an incremental evaluation
+    counts them again from the events, for the profiles whose moved events change them. -#}
+{% macro _segments_counted_again(condition) -%}
     {{ return(condition.function == 'count_distinct' or (condition.function in ('min', 'max') and condition.window is not none and condition.window.kind not in ('before', 'range'))) }}
 {%- endmacro %}
 
 {% macro _segments_state_columns(condition) -%}
     {%- if condition.function == 'avg' -%}
         {{ return([condition.id ~ '__sum', condition.id ~ '__count']) }}
-    {%- elif _segments_bagged(condition) -%}
-        {{ return([condition.id, condition.id ~ '__values']) }}
     {%- endif -%}
     {{ return([condition.id]) }}
 {%- endmacro %}
@@ -168,13 +167,19 @@
     coalesce(sum({{ segments_try_cast(value_sql, 'decimal(38, 9)') }}), 0)
 {%- endmacro %}
 
-{#- The value of a bagged metric over the items of a bag (value, events) with events left. -#}
-{% macro _segments_bag_metric(condition, value_sql, events_sql) -%}
-    {%- if condition.function == 'count_distinct' -%}
-        count(*) filter (where {{ events_sql }} > 0)
-    {%- else -%}
-        {{ condition.function }}({{ value_sql }}) filter (where {{ events_sql }} > 0)
-    {%- endif -%}
+{#- One condition counted again from the events of `events_cte` that pass `filter_sql`: one row
+    per profile with any, `<condition.id>` its value. count_distinct is always counted this way,
+    in a pass of its own (DuckDB's distinct aggregates inside a wide grouped aggregate cost many
+    times their separate cost), reading only its own window: the zone maps skip what lies before. -#}
+{% macro _segments_count_one(condition, event_columns, events_cte, filter_sql) -%}
+    select
+        event.profile_id,
+        {{ 'count(distinct ' if condition.function == 'count_distinct' else condition.function ~ '(' }}{{ _segments_event_value(condition, event_columns) }}) as {{ condition.id }}
+    from {{ events_cte }} as event
+    {{ _segments_profile_join(condition) }}
+    where {{ filter_sql }}
+      and {{ _segments_event_selection(condition, event_columns) }}
+    group by event.profile_id
 {%- endmacro %}
 
 {#- The value one event contributes to a condition at a moment (NULL when it does not count):
@@ -218,7 +223,7 @@
 {#- Every condition's state counted from all the events of `events_cte` that pass `filter_sql`,
     as CTEs named <prefix>...; the last one, <prefix>counted, has one row per profile. The plain
     aggregates are counted in one grouped pass per slice of time (the first, over every event,
-    also counts the events and lists every profile); each bag is its own pass over its window. -#}
+    also counts the events and lists every profile); each count_distinct is its own pass. -#}
 {% macro _segments_count_events(conditions, event_columns, events_cte, filter_sql, prefix) -%}
 {%- set slices = {'all': {'start': none, 'conditions': []}} -%}
 {%- for condition in conditions if condition.function != 'count_distinct' -%}
@@ -248,7 +253,7 @@
         {{ prefix }}plain_all.*
         {%- for key, slice in slices.items() if key != 'all' %}
         {%- for condition in slice.conditions %}
-        {%- for column in _segments_state_columns(condition) if not column.endswith('__values') %},
+        {%- for column in _segments_state_columns(condition) %},
         {{ 'coalesce(' ~ prefix ~ 'plain_' ~ key ~ '.' ~ column ~ ', 0)' if condition.function not in ('min', 'max') else prefix ~ 'plain_' ~ key ~ '.' ~ column }} as {{ column }}
         {%- endfor %}
         {%- endfor %}
@@ -258,39 +263,19 @@
     left join {{ prefix }}plain_{{ key }} on {{ prefix }}plain_{{ key }}.profile_id = {{ prefix }}plain_all.profile_id
     {%- endfor %}
 ),
-{%- for condition in conditions if _segments_bagged(condition) %}
+{%- for condition in conditions if condition.function == 'count_distinct' %}
 {{ prefix }}{{ condition.id }} as (
-    select
-        profile_id,
-        {%- if condition.function == 'count_distinct' %}
-        count(*) as {{ condition.id }},
-        {%- endif %}
-        list({'value': distinct_value, 'events': events}) as {{ condition.id }}__values
-    from (
-        select event.profile_id, {{ _segments_event_value(condition, event_columns) }} as distinct_value, count(*) as events
-        from {{ events_cte }} as event
-        {{ _segments_profile_join(condition) }}
-        {#- a bag is its own pass, so it reads its own window rather than a slice: the zone maps
-            skip what lies before it (a 7-day bag at 100M events: 0.42 -> 0.23 s) #}
-        where {{ filter_sql }}
-          and {{ _segments_event_selection(condition, event_columns) }}
-        group by all
-    ) as distinct_values
-    where distinct_value is not null
-    group by profile_id
+    {{ _segments_count_one(condition, event_columns, events_cte, filter_sql) | indent(4) }}
 ),
 {%- endfor %}
 {{ prefix }}counted as (
     select
         {{ prefix }}plain.*
-        {%- for condition in conditions if _segments_bagged(condition) %},
-        {%- if condition.function == 'count_distinct' %}
-        coalesce({{ prefix }}{{ condition.id }}.{{ condition.id }}, 0) as {{ condition.id }},
-        {%- endif %}
-        {{ prefix }}{{ condition.id }}.{{ condition.id }}__values
+        {%- for condition in conditions if condition.function == 'count_distinct' %},
+        coalesce({{ prefix }}{{ condition.id }}.{{ condition.id }}, 0) as {{ condition.id }}
         {%- endfor %}
     from {{ prefix }}plain
-    {%- for condition in conditions if _segments_bagged(condition) %}
+    {%- for condition in conditions if condition.function == 'count_distinct' %}
     left join {{ prefix }}{{ condition.id }} on {{ prefix }}{{ condition.id }}.profile_id = {{ prefix }}plain.profile_id
     {%- endfor %}
 ),
@@ -333,13 +318,14 @@
     {{ return(rows | length == 1 and rows[0][0] == evaluation.baseline_as_of and rows[0][1] == evaluation.baseline_loaded_until) }}
 {%- endmacro %}
 
-{#- The shared scan: every event condition of every segment in one grouped pass (each bag is its
-    own distinct-values pass: distinct aggregates inside a wide grouped aggregate cost DuckDB many
-    times their separate cost). A full evaluation counts all events; an incremental one updates
-    the baseline's state with the events that arrived since and those whose place in a window
-    moved (one-day bands for daily runs: the table is in time order, so these reads skip most of
-    it), and counts again only the profiles whose events the baseline may not have seen or, when
-    conditions compare events with attributes, whose attributes changed. -#}
+{#- The shared scan: every event condition of every segment in one grouped pass (each
+    count_distinct in a pass of its own: distinct aggregates inside a wide grouped aggregate cost
+    DuckDB many times their separate cost). A full evaluation counts all events; an incremental
+    one updates the baseline's state with the events that arrived since and those whose place in
+    a window moved (one-day bands for daily runs: the table is in time order, so these reads skip
+    most of it), counts the conditions no difference updates again for the profiles those events
+    touch, and counts everything again only for the profiles whose events the baseline may not
+    have seen or, when conditions compare events with attributes, whose attributes changed. -#}
 {% macro default__aggregate_event_conditions(conditions) -%}
 {%- set events_relation = ref('stg_raw__events') -%}
 {%- set event_columns = _segments_columns(events_relation) -%}
@@ -399,12 +385,12 @@ moved_events as (
     baseline (if the baseline had it) #}
 {%- set counted_before = 'event.loaded_at <= ' ~ baseline_loaded %}
 {%- set not_recounted = 'event.profile_id not in (select profile_id from recounted_profiles)' %}
-{%- set unbagged = [] %}
-{%- for condition in conditions if not _segments_bagged(condition) %}{% do unbagged.append(condition) %}{% endfor %}
+{%- set updated_by_delta = [] %}
+{%- for condition in conditions if not _segments_counted_again(condition) %}{% do updated_by_delta.append(condition) %}{% endfor %}
 moved as (
     select
         event.profile_id,
-        {%- for condition in conditions if not _segments_bagged(condition) %}
+        {%- for condition in updated_by_delta %}
         {%- set now_value = _segments_value_at(condition, event_columns, now) %}
         {%- set before_value = 'case when ' ~ counted_before ~ ' then ' ~ _segments_value_at(condition, event_columns, before) ~ ' end' %}
         {%- if condition.function == 'count' %}
@@ -422,54 +408,28 @@ moved as (
         count(case when event.event_ts <= {{ segments_timestamp(now) }} then 1 end)
             - count(case when {{ counted_before }} and event.event_ts <= {{ segments_timestamp(before) }} then 1 end) as events_until_as_of
     from moved_events as event
-    {{ _segments_profile_join(unbagged) }}
+    {{ _segments_profile_join(updated_by_delta) }}
     where {{ not_recounted }}
     group by event.profile_id
 ),
-{%- for condition in conditions if _segments_bagged(condition) %}
-{{ condition.id }}__moved as (
-    select profile_id, distinct_value, sum(events) as events
-    from (
-        select event.profile_id, {{ _segments_value_at(condition, event_columns, now) }} as distinct_value, 1 as events
-        from moved_events as event
-        {{ _segments_profile_join(condition) }}
-        where {{ not_recounted }}
-        union all
-        select event.profile_id, {{ _segments_value_at(condition, event_columns, before) }} as distinct_value, -1 as events
-        from moved_events as event
-        {{ _segments_profile_join(condition) }}
-        where {{ not_recounted }} and {{ counted_before }}
-    ) as moved_values
-    where distinct_value is not null
-    group by profile_id, distinct_value
-    {#- an event in the window at both moments changes nothing: leave its profile's bag alone #}
-    having sum(events) <> 0
+{%- for condition in conditions if _segments_counted_again(condition) %}
+{#- the profiles with a moved event whose value for the condition differs between the two
+    moments (an event in the window at both moments changes nothing) #}
+{{ condition.id }}__touched as (
+    select distinct event.profile_id
+    from moved_events as event
+    {{ _segments_profile_join(condition) }}
+    where {{ not_recounted }}
+      and ({{ _segments_value_at(condition, event_columns, now) }}) is distinct from (case when {{ counted_before }} then {{ _segments_value_at(condition, event_columns, before) }} end)
 ),
-{{ condition.id }}__updated as (
-    select
-        profile_id,
-        list({'value': distinct_value, 'events': events}) filter (where events > 0) as {{ condition.id }}__values,
-        {{ _segments_bag_metric(condition, 'distinct_value', 'events') }} as {{ condition.id }}
-    from (
-        select profile_id, distinct_value, sum(events) as events
-        from (
-            select profile_id, item.value as distinct_value, item.events
-            from (
-                {{ segments_bag_items('previous', 'profile_id', condition.id ~ '__values', 'item') }}
-                where profile_id in (select profile_id from {{ condition.id }}__moved)
-            ) as previous_items
-            union all
-            select profile_id, distinct_value, events from {{ condition.id }}__moved
-        ) as items
-        group by profile_id, distinct_value
-    ) as merged
-    group by profile_id
+{{ condition.id }}__counted_again as (
+    {{ _segments_count_one(condition, event_columns, 'events', counted_events ~ ' and event.profile_id in (select profile_id from ' ~ condition.id ~ '__touched)') | indent(4) }}
 ),
 {%- endfor %}
 updated as (
     select
         coalesce(previous.profile_id, moved.profile_id) as profile_id,
-        {%- for condition in conditions if not _segments_bagged(condition) %}
+        {%- for condition in updated_by_delta %}
         {%- for column in _segments_state_columns(condition) %}
         {%- if condition.function in ('min', 'max') %}
         {{ 'least' if condition.function == 'min' else 'greatest' }}(previous.{{ column }}, moved.{{ column }}) as {{ column }},
@@ -478,19 +438,18 @@ updated as (
         {%- endif %}
         {%- endfor %}
         {%- endfor %}
-        {%- for condition in conditions if _segments_bagged(condition) %}
-        {%- for column in _segments_state_columns(condition) %}
+        {%- for condition in conditions if _segments_counted_again(condition) %}
         case
-            when {{ condition.id }}__updated.profile_id is not null then {{ condition.id }}__updated.{{ column }}
-            else previous.{{ column }}
-        end as {{ column }},
-        {%- endfor %}
+            when {{ condition.id }}__touched.profile_id is not null then {{ condition.id }}__counted_again.{{ condition.id }}
+            else previous.{{ condition.id }}
+        end as {{ condition.id }},
         {%- endfor %}
         coalesce(previous.events_until_as_of, 0) + coalesce(moved.events_until_as_of, 0) as events_until_as_of
     from previous
     full join moved on moved.profile_id = previous.profile_id
-    {%- for condition in conditions if _segments_bagged(condition) %}
-    left join {{ condition.id }}__updated on {{ condition.id }}__updated.profile_id = coalesce(previous.profile_id, moved.profile_id)
+    {%- for condition in conditions if _segments_counted_again(condition) %}
+    left join {{ condition.id }}__touched on {{ condition.id }}__touched.profile_id = coalesce(previous.profile_id, moved.profile_id)
+    left join {{ condition.id }}__counted_again on {{ condition.id }}__counted_again.profile_id = {{ condition.id }}__touched.profile_id
     {%- endfor %}
     where coalesce(previous.profile_id, moved.profile_id) not in (select profile_id from recounted_profiles)
 ),

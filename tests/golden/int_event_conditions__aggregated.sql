@@ -23,13 +23,9 @@ WITH events AS NOT MATERIALIZED (
   FROM plain_all
 ), ev_e508c537f758 AS (
   SELECT
-    profile_id,
-    COUNT(*) AS ev_e508c537f758,
-    ARRAY_AGG({'value': distinct_value, 'events': events}) AS ev_e508c537f758__values
-  FROM (
-    SELECT
-      event.profile_id,
-      CASE
+    event.profile_id,
+    COUNT(
+      DISTINCT CASE
         WHEN (
           event.event_type IN ('purchase')
         )
@@ -50,33 +46,28 @@ WITH events AS NOT MATERIALIZED (
           )
           THEN CAST(DATE_TRUNC('WEEK', event.event_ts) AS DATE)
         END
-      END AS distinct_value,
-      COUNT(*) AS events
-    FROM events AS event
-    WHERE
-      event.event_ts <= CAST('2024-03-15 12:00:00.000000' AS TIMESTAMP)
-      AND (
-        event.loaded_at <= CAST('2024-03-15 12:00:01.000000' AS TIMESTAMP)
-        OR event.loaded_at IS NULL
-      )
-      AND (
-        event.event_type IN ('purchase')
-      )
-      AND (
-        event.event_ts > CAST('2024-02-16 12:00:00.000000' AS TIMESTAMP)
-        AND event.event_ts <= CAST('2024-03-15 12:00:00.000000' AS TIMESTAMP)
-      )
-    GROUP BY ALL
-  ) AS distinct_values
+      END
+    ) AS ev_e508c537f758
+  FROM events AS event
   WHERE
-    NOT distinct_value IS NULL
+    event.event_ts <= CAST('2024-03-15 12:00:00.000000' AS TIMESTAMP)
+    AND (
+      event.loaded_at <= CAST('2024-03-15 12:00:01.000000' AS TIMESTAMP)
+      OR event.loaded_at IS NULL
+    )
+    AND (
+      event.event_type IN ('purchase')
+    )
+    AND (
+      event.event_ts > CAST('2024-02-16 12:00:00.000000' AS TIMESTAMP)
+      AND event.event_ts <= CAST('2024-03-15 12:00:00.000000' AS TIMESTAMP)
+    )
   GROUP BY
-    profile_id
+    event.profile_id
 ), counted AS (
   SELECT
     plain.*,
-    COALESCE(ev_e508c537f758.ev_e508c537f758, 0) AS ev_e508c537f758,
-    ev_e508c537f758.ev_e508c537f758__values
+    COALESCE(ev_e508c537f758.ev_e508c537f758, 0) AS ev_e508c537f758
   FROM plain
   LEFT JOIN ev_e508c537f758
     ON ev_e508c537f758.profile_id = plain.profile_id
@@ -85,7 +76,6 @@ WITH events AS NOT MATERIALIZED (
     profile_id,
     COALESCE(ev_e508c537f758, 0) AS ev_e508c537f758,
     events_until_as_of,
-    ev_e508c537f758__values AS state_ev_e508c537f758__values,
     CAST('2024-03-15 12:00:00.000000' AS TIMESTAMP) AS state_as_of,
     CAST('2024-03-15 12:00:01.000000' AS TIMESTAMP) AS state_loaded_until
   FROM counted
