@@ -172,14 +172,14 @@
     in a pass of its own (DuckDB's distinct aggregates inside a wide grouped aggregate cost many
     times their separate cost), reading only its own window: the zone maps skip what lies before. -#}
 {% macro _segments_count_one(condition, event_columns, events_cte, filter_sql) -%}
-    select
-        event.profile_id,
-        {{ 'count(distinct ' if condition.function == 'count_distinct' else condition.function ~ '(' }}{{ _segments_event_value(condition, event_columns) }}) as {{ condition.id }}
-    from {{ events_cte }} as event
-    {{ _segments_profile_join(condition) }}
-    where {{ filter_sql }}
-      and {{ _segments_event_selection(condition, event_columns) }}
-    group by event.profile_id
+select
+    event.profile_id,
+    {{ 'count(distinct ' if condition.function == 'count_distinct' else condition.function ~ '(' }}{{ _segments_event_value(condition, event_columns) }}) as {{ condition.id }}
+from {{ events_cte }} as event
+{{ _segments_profile_join(condition) }}
+where {{ filter_sql }}
+  and {{ _segments_event_selection(condition, event_columns) }}
+group by event.profile_id
 {%- endmacro %}
 
 {#- The value one event contributes to a condition at a moment (NULL when it does not count):
