@@ -149,9 +149,10 @@
     events that entered and left its window instead of counting again. count and sum are their
     own state (sums are exact decimals, so an updated sum equals a recounted one); avg keeps a sum
     and a count; min and max over windows that only grow (none, before, range) are their own
-    state too. No difference of events updates count_distinct, or min and max over windows that
-    events leave (a value's last event leaving, the extreme leaving): an incremental evaluation
-    counts them again from the events, for the profiles whose moved events change them. -#}
+    state too. count_distinct, and min and max over windows that events leave, cannot be updated
+    from the moved events alone (a value's last event leaving the window, the extreme leaving):
+    an incremental evaluation counts them again from the events in their window, for the
+    profiles whose moved events change them. -#}
 {% macro _segments_counted_again(condition) -%}
     {{ return(condition.function == 'count_distinct' or (condition.function in ('min', 'max') and condition.window is not none and condition.window.kind not in ('before', 'range'))) }}
 {%- endmacro %}
@@ -167,10 +168,11 @@
     coalesce(sum({{ segments_try_cast(value_sql, 'decimal(38, 9)') }}), 0)
 {%- endmacro %}
 
-{#- One condition counted again from the events of `events_cte` that pass `filter_sql`: one row
-    per profile with any, `<condition.id>` its value. count_distinct is always counted this way,
-    in a pass of its own (DuckDB's distinct aggregates inside a wide grouped aggregate cost many
-    times their separate cost), reading only its own window: the zone maps skip what lies before. -#}
+{#- One condition counted from the events of `events_cte` that pass `filter_sql`, in a pass of
+    its own that reads only the condition's window (the zone maps skip what lies before): one row
+    per profile with any, `<condition.id>` its value. Every count_distinct is counted this way
+    (DuckDB's distinct aggregates inside a wide grouped aggregate cost many times their separate
+    cost), and every condition an incremental evaluation counts again. -#}
 {% macro _segments_count_one(condition, event_columns, events_cte, filter_sql) -%}
 select
     event.profile_id,
