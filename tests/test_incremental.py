@@ -120,7 +120,7 @@ def apply_step(project: TempProject, step: dict[str, Any]) -> None:
 
 
 def condition_values_sql(project: TempProject) -> str:
-    """Every event condition's value per profile (not the state_ columns: how it was counted)."""
+    """Every event condition's value per profile (not the state_ columns: the counting's bookkeeping)."""
     columns = [
         name
         for (name,) in project.query(
