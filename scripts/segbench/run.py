@@ -202,7 +202,8 @@ def _disagreements(database: Path) -> dict[str, int]:
 def _append_one_percent(database: Path, step: int, day_start: dt.datetime) -> tuple[int, int]:
     """Append new events, 1% of the store, into the day starting at day_start, arriving now: the
     latest 1% of events moved into the new day (time of day kept), as if the recently active
-    customers came back; their ids are new and they arrive after everything loaded so far."""
+    customers came back; their ids are new and they arrive after everything loaded so far. Ties
+    in time are broken by id, so that copies of a store get the same events."""
     con = duckdb.connect(str(database))
     try:
         (total,) = con.execute("select count(*) from raw.events").fetchone()
@@ -216,7 +217,7 @@ def _append_one_percent(database: Path, step: int, day_start: dt.datetime) -> tu
                 (select max(loaded_at) from raw.events) + interval 1 minute as loaded_at)
             from raw.events
             where event_id not like '%-new%'
-            order by event_ts desc
+            order by event_ts desc, event_id desc
             limit {total // 100}
             """
         )
