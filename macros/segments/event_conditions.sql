@@ -384,18 +384,19 @@ moved_events as (
     {{- _segments_band_slices('select * from events', _segments_moved_event_bands(conditions, before, now), 'loaded_at <= ' ~ baseline_loaded) }}
 ),
 {#- each moved event adds what it counts for now and takes away what it counted for at the
-    baseline (if the baseline had it) #}
+    baseline (if the baseline had it); a condition counted again is touched by a moved event
+    whose value for it differs between the two moments (an event in the window at both moments
+    changes nothing) #}
 {%- set counted_before = 'event.loaded_at <= ' ~ baseline_loaded %}
-{%- set not_recounted = 'event.profile_id not in (select profile_id from recounted_profiles)' %}
-{%- set updated_by_delta = [] %}
-{%- for condition in conditions if not _segments_counted_again(condition) %}{% do updated_by_delta.append(condition) %}{% endfor %}
 moved as (
     select
         event.profile_id,
-        {%- for condition in updated_by_delta %}
+        {%- for condition in conditions %}
         {%- set now_value = _segments_value_at(condition, event_columns, now) %}
         {%- set before_value = 'case when ' ~ counted_before ~ ' then ' ~ _segments_value_at(condition, event_columns, before) ~ ' end' %}
-        {%- if condition.function == 'count' %}
+        {%- if _segments_counted_again(condition) %}
+        bool_or(({{ now_value }}) is distinct from ({{ before_value }})) as {{ condition.id }}__touched,
+        {%- elif condition.function == 'count' %}
         count({{ now_value }}) - count({{ before_value }}) as {{ condition.id }},
         {%- elif condition.function == 'sum' %}
         {{ _segments_exact_sum(now_value) }} - {{ _segments_exact_sum(before_value) }} as {{ condition.id }},
@@ -410,28 +411,19 @@ moved as (
         count(case when event.event_ts <= {{ segments_timestamp(now) }} then 1 end)
             - count(case when {{ counted_before }} and event.event_ts <= {{ segments_timestamp(before) }} then 1 end) as events_until_as_of
     from moved_events as event
-    {{ _segments_profile_join(updated_by_delta) }}
-    where {{ not_recounted }}
+    {{ _segments_profile_join(conditions) }}
+    where event.profile_id not in (select profile_id from recounted_profiles)
     group by event.profile_id
 ),
 {%- for condition in conditions if _segments_counted_again(condition) %}
-{#- the profiles with a moved event whose value for the condition differs between the two
-    moments (an event in the window at both moments changes nothing) #}
-{{ condition.id }}__touched as (
-    select distinct event.profile_id
-    from moved_events as event
-    {{ _segments_profile_join(condition) }}
-    where {{ not_recounted }}
-      and ({{ _segments_value_at(condition, event_columns, now) }}) is distinct from (case when {{ counted_before }} then {{ _segments_value_at(condition, event_columns, before) }} end)
-),
 {{ condition.id }}__counted_again as (
-    {{ _segments_count_one(condition, event_columns, 'events', counted_events ~ ' and event.profile_id in (select profile_id from ' ~ condition.id ~ '__touched)') | indent(4) }}
+    {{ _segments_count_one(condition, event_columns, 'events', counted_events ~ ' and event.profile_id in (select profile_id from moved where ' ~ condition.id ~ '__touched)') | indent(4) }}
 ),
 {%- endfor %}
 updated as (
     select
         coalesce(previous.profile_id, moved.profile_id) as profile_id,
-        {%- for condition in updated_by_delta %}
+        {%- for condition in conditions if not _segments_counted_again(condition) %}
         {%- for column in _segments_state_columns(condition) %}
         {%- if condition.function in ('min', 'max') %}
         {{ 'least' if condition.function == 'min' else 'greatest' }}(previous.{{ column }}, moved.{{ column }}) as {{ column }},
@@ -442,7 +434,7 @@ updated as (
         {%- endfor %}
         {%- for condition in conditions if _segments_counted_again(condition) %}
         case
-            when {{ condition.id }}__touched.profile_id is not null then {{ condition.id }}__counted_again.{{ condition.id }}
+            when moved.{{ condition.id }}__touched then {{ condition.id }}__counted_again.{{ condition.id }}
             else previous.{{ condition.id }}
         end as {{ condition.id }},
         {%- endfor %}
@@ -450,8 +442,7 @@ updated as (
     from previous
     full join moved on moved.profile_id = previous.profile_id
     {%- for condition in conditions if _segments_counted_again(condition) %}
-    left join {{ condition.id }}__touched on {{ condition.id }}__touched.profile_id = coalesce(previous.profile_id, moved.profile_id)
-    left join {{ condition.id }}__counted_again on {{ condition.id }}__counted_again.profile_id = {{ condition.id }}__touched.profile_id
+    left join {{ condition.id }}__counted_again on {{ condition.id }}__counted_again.profile_id = moved.profile_id
     {%- endfor %}
     where coalesce(previous.profile_id, moved.profile_id) not in (select profile_id from recounted_profiles)
 ),
