@@ -7,7 +7,7 @@ STAMP := $(VENV)/.requirements-installed
 export DBT_PROFILES_DIR := $(CURDIR)
 export PYTHONPATH := $(CURDIR)/scripts
 
-.PHONY: venv demo test lint generate check clean
+.PHONY: venv demo test unit lint generate check clean
 
 $(STAMP): requirements.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,10 @@ demo: venv
 
 test: venv
 	$(BIN)/python -m pytest -q -n 2 --durations=10
+
+# The inner loop: the compiler's tests and doctests, no dbt (seconds).
+unit: venv
+	$(BIN)/python -m pytest -q -m unit -n 2
 
 lint: venv
 	$(BIN)/ruff check scripts tests

@@ -149,6 +149,8 @@ class TempProject:
         variables = {**(extra_vars or {})}
         if variables:
             command += ["--vars", json.dumps(variables)]
+        if os.environ.get("SEGMENTS_NO_DBT"):
+            raise AssertionError(os.environ["SEGMENTS_NO_DBT"])
         result = subprocess.run(
             command, cwd=self.root, env=env, capture_output=True, text=True, timeout=900
         )

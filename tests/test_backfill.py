@@ -5,9 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import os
 
+import pytest
+
 from harness import TempProject
 from segkit.cli import main
 from test_lifecycle import ACTIVE, T1, T2, T3, T4, event
+
+pytestmark = pytest.mark.dbt
 
 
 def test_backfill_rebuilds_history_in_order_and_swaps_it_in(tmp_path) -> None:  # type: ignore[no-untyped-def]

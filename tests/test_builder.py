@@ -16,6 +16,8 @@ from segkit.builder import wilson
 from segkit.cli import build_parser, main
 from segkit.demo_store import DemoSpec, generate
 
+pytestmark = pytest.mark.dbt
+
 AS_OF = "2026-01-15T09:00:00"
 SEGMENTS = ("weekly_regulars", "email_engaged", "recent_big_spenders", "cart_abandoners_es")
 

@@ -19,6 +19,8 @@ from harness import ROOT, TempProject
 from segkit.customer_ai.encoding import Encoding, encode
 from segkit.demo_store import DemoSpec, generate
 
+pytestmark = pytest.mark.dbt
+
 AS_OF = dt.datetime(2026, 1, 15, 12, 0, 0)
 SPEC = DemoSpec(profiles=6000, events=300_000, seed=5, end=dt.date(2026, 1, 15), days=400)
 DEMO_MODELS = ("repurchase_90d", "churn_risk_60d")

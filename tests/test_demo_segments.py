@@ -15,6 +15,8 @@ from evaluator import Store
 from harness import ROOT, TempProject
 from segkit.demo_store import DemoSpec, generate
 
+pytestmark = pytest.mark.dbt
+
 AS_OF = dt.datetime(2026, 1, 15, 9, 0, 0)
 SPEC = DemoSpec(profiles=1500, events=60_000, seed=11, end=dt.date(2026, 1, 15), days=400)
 FILES = {p.stem: yaml.safe_load(p.read_text()) for p in sorted((ROOT / "segments").glob("*.yml"))}

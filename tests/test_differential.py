@@ -14,6 +14,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 from hypothesis import given
 from hypothesis import strategies as st
@@ -28,6 +29,8 @@ from language_strategies import (
     dbt_examples,
     stores,
 )
+
+pytestmark = pytest.mark.dbt
 
 SEGMENTS_PER_BATCH = 60
 BATCHES = int(os.environ.get("SEGMENTS_DIFFERENTIAL_EXAMPLES", "7"))

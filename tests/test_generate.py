@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from fixture_store import AS_OF_TEXT, EVENT_TYPES, EVENTS, PROFILE_TYPES, PROFILES
 from harness import TempProject
 from segkit.cli import main
@@ -57,6 +59,7 @@ def test_generate_refuses_invalid_definitions(project: TempProject, capsys) -> N
     assert "'segments/vip.yml'" not in (shared / "int_segment_definitions.sql").read_text()
 
 
+@pytest.mark.dbt
 def test_dbt_build_refuses_stale_models_and_keeps_tables(project: TempProject) -> None:
     project.write_store(EVENTS, PROFILES, EVENT_TYPES, PROFILE_TYPES)
     project.write_segment("vip", VIP)
@@ -86,6 +89,7 @@ def test_dbt_build_refuses_stale_models_and_keeps_tables(project: TempProject) -
     assert project.members("vip") == {"dave", "frank"}
 
 
+@pytest.mark.dbt
 def test_failed_build_leaves_previous_tables(project: TempProject) -> None:
     project.write_store(EVENTS, PROFILES, EVENT_TYPES, PROFILE_TYPES)
     project.write_segment("vip", VIP)
@@ -118,6 +122,7 @@ def test_the_repository_generated_models_are_current() -> None:
     assert main(["--project-dir", str(root), "generate", "--check"]) == 0
 
 
+@pytest.mark.dbt
 def test_failed_publish_leaves_every_previous_table_and_drops_removed_ones(
     project: TempProject,
 ) -> None:

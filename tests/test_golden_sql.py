@@ -16,6 +16,8 @@ import sqlglot
 from fixture_store import AS_OF_TEXT, EVENT_TYPES, EVENTS, PROFILE_TYPES, PROFILES
 from harness import TempProject
 
+pytestmark = pytest.mark.dbt
+
 GOLDEN = Path(__file__).parent / "golden"
 CASES = sorted(p.stem for p in GOLDEN.glob("*.yml"))
 SHARED = ["int_event_conditions__aggregated", "int_sequence_conditions__matched"]

@@ -29,6 +29,8 @@ from language_strategies import (
     stores,
 )
 
+pytestmark = pytest.mark.dbt
+
 SEGMENTS = 24
 STEPS = 4
 EXAMPLES = int(os.environ.get("SEGMENTS_INCREMENTAL_EXAMPLES", "1"))

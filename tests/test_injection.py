@@ -9,6 +9,8 @@ from fixture_store import AS_OF_TEXT, EVENT_TYPES, EVENTS, HOSTILE, PROFILE_TYPE
 from harness import TempProject
 from segkit.language.sqlcheck import check_sql
 
+pytestmark = pytest.mark.dbt
+
 HOSTILE_VALUES = [
     HOSTILE,
     "x' or '1'='1",

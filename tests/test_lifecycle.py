@@ -10,6 +10,8 @@ import pytest
 
 from harness import TempProject
 
+pytestmark = pytest.mark.dbt
+
 T1 = dt.datetime(2024, 3, 10)
 T2, T3, T4, T5 = (T1 + dt.timedelta(days=d) for d in (3, 6, 8, 9))
 ACTIVE = "segment: active\ndescription: Any event in the last {days}.\ncondition: {{event: '*', during: {{last: {days}}}}}\n"

@@ -7,6 +7,8 @@ import pytest
 from fixture_store import AS_OF_TEXT, EVENT_TYPES, EVENTS, HOSTILE, PROFILE_TYPES, PROFILES
 from harness import TempProject
 
+pytestmark = pytest.mark.dbt
+
 SEGMENTS: dict[str, tuple[str, set[str]]] = {
     "running_shoes_searchers": (
         """

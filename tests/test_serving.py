@@ -18,6 +18,8 @@ from fixture_store import AS_OF, EVENT_TYPES, EVENTS, PROFILE_TYPES, PROFILES
 from harness import TempProject
 from segkit.publish import PublishError, publish
 
+pytestmark = pytest.mark.dbt
+
 SEGMENTS = {
     "iberian": "segment: iberian\ndescription: Spain or Mexico.\ncondition: {attribute: country, in: [ES, MX]}\n",
     "big_spenders": (

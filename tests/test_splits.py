@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from harness import TempProject
+
+pytestmark = pytest.mark.dbt
 
 SPLIT = """segment: {name}
 description: Everyone, split for an experiment.

@@ -160,7 +160,7 @@ def _definition_row(definition: n.SegmentDefinition) -> dict[str, Any]:
 
 
 def _yaml_text(text: str) -> str:
-    """Text for a property file that dbt renders with Jinja: text that could be read as Jinja
+    r"""Text for a property file that dbt renders with Jinja: text that could be read as Jinja
     is wrapped in a Jinja string literal, so it shows up verbatim.
 
     >>> _yaml_text("Gold members")

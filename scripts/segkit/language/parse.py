@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import math
 import re
 from pathlib import Path
 from typing import Any
@@ -43,9 +44,20 @@ from .vocabulary import (
     STRING_OPERATORS,
     WINDOW_KEYS,
 )
-from .yamlsource import DuplicateKeyError, LocatedDict, LocatedList, load_located
+from .yamlsource import (
+    MAX_CHARACTERS,
+    DuplicateKeyError,
+    LocatedDict,
+    LocatedList,
+    UnreadableValue,
+    load_located,
+)
 
 DURATION_PATTERN = re.compile(r"^([0-9]+)([mhdw])$")
+# Longer windows are surely typos, and their bounds would overflow a timestamp.
+MAX_DURATION = n.Duration(36500, "d")
+# The widest integer both engines compare exactly (BIGINT).
+MAX_INTEGER = 2**63 - 1
 TAG_PATTERN = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_-]*$")
 COLUMN_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 PROPERTY_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
@@ -102,7 +114,13 @@ class FileParser:
                 f"'{key}' must be a duration such as 30m, 12h, 7d or 4w, got {_kind_name(value)}",
             )
             return None
-        return n.Duration(int(match.group(1)), match.group(2))
+        duration = n.Duration(int(match.group(1)), match.group(2))
+        if duration.seconds > MAX_DURATION.seconds:
+            self.d.error(
+                line, key, f"'{key}' is longer than 100 years ({MAX_DURATION}): got {value}"
+            )
+            return None
+        return duration
 
     def timestamp(self, value: Any, line: int, key: str) -> dt.date | dt.datetime | None:
         if isinstance(value, dt.date):
@@ -268,6 +286,17 @@ class FileParser:
     def operator_value(
         self, op: str, value: Any, line: int, allow_attribute_value: bool, allow_next: bool
     ) -> Any:
+        checked = self._operator_value(op, value, line, allow_attribute_value, allow_next)
+        values = checked if isinstance(checked, tuple) else (checked,)
+        problem = next((p for p in map(_number_problem, values) if p), None)
+        if problem:
+            self.d.error(line, op, f"'{op}' {problem}")
+            return _INVALID
+        return checked
+
+    def _operator_value(
+        self, op: str, value: Any, line: int, allow_attribute_value: bool, allow_next: bool
+    ) -> Any:
         if op == "during":
             window = self.window(value, line, op, allow_next)
             return window if window is not None else _INVALID
@@ -294,7 +323,7 @@ class FileParser:
                 )
                 return _INVALID
             low, high = value
-            if _comparable(low, high) and low > high:
+            if _comparable(low, high) and _sortable(low) > _sortable(high):
                 self.d.error(line, op, f"'between' needs low <= high, got [{low}, {high}]")
                 return _INVALID
             return tuple(value)
@@ -684,7 +713,11 @@ class FileParser:
                     f"a split name is lowercase letters, digits and _, got {_kind_name(name)}",
                 )
                 return ()
-            if not _is_number(percent) or percent <= 0 or round(percent * 100) != percent * 100:
+            if (
+                not _is_number(percent)
+                or not 0 < percent <= 100
+                or round(percent * 100) != percent * 100
+            ):
                 self.d.error(
                     item.line_of("percent"),
                     "percent",
@@ -903,7 +936,33 @@ _INVALID = _Invalid()
 
 
 def _as_datetime(value: dt.date) -> dt.datetime:
-    return value if isinstance(value, dt.datetime) else dt.datetime.combine(value, dt.time())
+    """A date or time as a naive UTC datetime, so that any two can be compared.
+
+    >>> _as_datetime(dt.datetime(2024, 1, 1, 1, tzinfo=dt.timezone(dt.timedelta(hours=1))))
+    datetime.datetime(2024, 1, 1, 0, 0)
+    """
+    if not isinstance(value, dt.datetime):
+        return dt.datetime.combine(value, dt.time())
+    if value.tzinfo is not None:
+        return value.astimezone(dt.UTC).replace(tzinfo=None)
+    return value
+
+
+def _sortable(value: Any) -> Any:
+    return _as_datetime(value) if isinstance(value, dt.datetime) else value
+
+
+def _number_problem(value: Any) -> str | None:
+    """Why a YAML number cannot be compared in SQL, or None.
+
+    >>> _number_problem(float("nan")), _number_problem(2**70), _number_problem(3)
+    ('must be a finite number, got nan', 'is out of range: integers have at most 19 digits', None)
+    """
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"must be a finite number, got {value}"
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_INTEGER:
+        return "is out of range: integers have at most 19 digits"
+    return None
 
 
 def _comparable(a: Any, b: Any) -> bool:
@@ -947,6 +1006,11 @@ def parse_text(
     text: str, path: Path, parser: FileParser | None = None
 ) -> tuple[n.Definition | None, Diagnostics]:
     parser = parser or FileParser(str(path))
+    if len(text) > MAX_CHARACTERS:
+        parser.d.error(
+            1, "", f"the file is larger than {MAX_CHARACTERS:,} characters: is it a definition?"
+        )
+        return None, parser.d
     try:
         doc = load_located(text)
     except DuplicateKeyError as exc:
@@ -958,6 +1022,22 @@ def parse_text(
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 1
         problem = getattr(exc, "problem", None) or str(exc)
-        parser.d.error(line, "", f"invalid YAML: {problem}")
+        prefix = "" if isinstance(exc, UnreadableValue) else "invalid YAML: "
+        parser.d.error(line, _key_before(text, mark), f"{prefix}{problem}")
         return None, parser.d
     return parser.document(doc, path, text), parser.d
+
+
+def _key_before(text: str, mark: Any) -> str:
+    r"""The last key written before a YAML error's position on its line, if any.
+
+    >>> from types import SimpleNamespace as At
+    >>> _key_before("a: 1\n  since: 2024-02-30", At(line=1, column=9))
+    'since'
+    """
+    if mark is None:
+        return ""
+    lines = text.split("\n")
+    before = lines[mark.line][: mark.column] if mark.line < len(lines) else ""
+    keys = re.findall(r"([A-Za-z_][A-Za-z0-9_]*)\s*:", before)
+    return keys[-1] if keys else ""

@@ -28,6 +28,8 @@ class Project:
     models: dict[str, n.PropensityModel] = field(default_factory=dict)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     schema: WarehouseSchema | None = None
+    # Names of every definition file, built or not (an in_segment may name a file that failed).
+    file_names: set[str] = field(default_factory=set)
 
     @property
     def errors(self) -> list[Diagnostic]:
@@ -50,40 +52,34 @@ def load_project(
     project = Project(root=root, schema=schema)
     all_files = segment_files(root)
     chosen = files if files is not None else all_files
-    file_names = {p.stem for p in all_files} | {p.stem for p in chosen}
-    seen: dict[str, str] = {}
+    project.file_names = {p.stem for p in all_files} | {p.stem for p in chosen}
     for path in chosen:
         display = _display(path, root)
         definition, diagnostics = parse_file(path, display)
         project.diagnostics.extend(diagnostics.items)
-        if definition is None:
-            continue
-        is_model = isinstance(definition, n.PropensityModel)
-        kind = "propensity model" if is_model else "segment"
-        key = f"{kind} {definition.name}"
-        if key in seen:
-            diagnostics = Diagnostics(display)
-            diagnostics.error(
-                definition.line,
-                "propensity_model" if is_model else "segment",
-                f"{kind} '{definition.name}' is already defined in {seen[key]}",
-            )
-            project.diagnostics.extend(diagnostics.items)
-            continue
-        seen[key] = display
-        if isinstance(definition, n.PropensityModel):
-            project.models[definition.name] = definition
-        else:
-            project.segments[definition.name] = definition
+        if definition is not None:
+            add_definition(project, definition)
     if files is not None:
         _load_referenced(project, all_files, root)
-    _check_references(project, file_names)
-    if schema is not None:
-        for definition in project.segments.values():
-            project.diagnostics.extend(check_against_schema(definition, schema).items)
-        for model in project.models.values():
-            project.diagnostics.extend(check_model_against_schema(model, schema).items)
+    run_passes(project)
     return project
+
+
+def add_definition(project: Project, definition: n.Definition) -> None:
+    """Adds a parsed definition, or an error when its name is already defined."""
+    is_model = isinstance(definition, n.PropensityModel)
+    kind = "propensity model" if is_model else "segment"
+    found = project.models if is_model else project.segments
+    if definition.name in found:
+        diagnostics = Diagnostics(definition.file)
+        diagnostics.error(
+            definition.line,
+            "propensity_model" if is_model else "segment",
+            f"{kind} '{definition.name}' is already defined in {found[definition.name].file}",
+        )
+        project.diagnostics.extend(diagnostics.items)
+    else:
+        found[definition.name] = definition  # type: ignore[assignment]
 
 
 def _display(path: Path, root: Path) -> str:
@@ -111,8 +107,9 @@ def _load_referenced(project: Project, all_files: list[Path], root: Path) -> Non
             pending.extend(definition.referenced_models())
 
 
-def _check_references(project: Project, file_names: set[str]) -> None:
-    known = set(project.segments) | file_names
+def check_references(project: Project) -> None:
+    """``in_segment`` and ``propensity`` name definitions that exist; no segment refers to itself."""
+    known = set(project.segments) | project.file_names
     for definition in project.segments.values():
         diagnostics = Diagnostics(definition.file)
         for node in n.walk(definition.condition):
@@ -135,6 +132,10 @@ def _check_references(project: Project, file_names: set[str]) -> None:
                     closest(node.model, sorted(project.models)),
                 )
         project.diagnostics.extend(diagnostics.items)
+
+
+def check_cycles(project: Project) -> None:
+    """Segments do not refer to each other in a cycle."""
     for cycle in _cycles(project):
         definition = project.segments[cycle[0]]
         line = next(
@@ -283,6 +284,26 @@ def _check_condition(d: Diagnostics, condition: n.Node, schema: WarehouseSchema)
         elif isinstance(node, n.SqlCondition):
             for message, suggestion in check_sql(node.source, schema.profile_columns).problems:
                 d.error(node.line, "sql", message, suggestion)
+
+
+def check_schema(project: Project) -> None:
+    """Columns, properties, types and event types exist in the warehouse (when there is one)."""
+    if project.schema is None:
+        return
+    for definition in project.segments.values():
+        project.diagnostics.extend(check_against_schema(definition, project.schema).items)
+    for model in project.models.values():
+        project.diagnostics.extend(check_model_against_schema(model, project.schema).items)
+
+
+# The project-wide passes, in order: each reads the project and adds diagnostics.
+PASSES = (check_references, check_cycles, check_schema)
+
+
+def run_passes(project: Project) -> Project:
+    for check in PASSES:
+        check(project)
+    return project
 
 
 def _property_family(name: str, properties: dict[str, str]) -> str | None:

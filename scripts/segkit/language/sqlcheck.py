@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import sqlglot
 from sqlglot import exp
-from sqlglot.errors import ParseError
+from sqlglot.errors import ParseError, SqlglotError
 
 from .errors import closest
 
@@ -146,7 +146,7 @@ def _walk_allowed(
 
 
 def check_sql(source: str, known_columns: Iterable[str] | None) -> SqlCheck:
-    """Check a ``sql:`` condition. ``known_columns`` None skips the column check.
+    r"""Check a ``sql:`` condition. ``known_columns`` None skips the column check.
 
     >>> check_sql("age >= 18 and country = 'ES'", ["age", "country"]).rendered[0][1]
     '"profile"."age" >= 18 AND "profile"."country" = \'ES\''
@@ -160,6 +160,10 @@ def check_sql(source: str, known_columns: Iterable[str] | None) -> SqlCheck:
     except ParseError as exc:
         first = exc.errors[0]["description"] if exc.errors else str(exc)
         return SqlCheck((), (), ((f"cannot parse the SQL expression: {first}", None),))
+    except (SqlglotError, RecursionError) as exc:
+        # The tokenizer's errors (an unterminated quote) and expressions nested too deeply.
+        problem = str(exc).splitlines()[0] if str(exc) else "it is nested too deeply"
+        return SqlCheck((), (), ((f"cannot parse the SQL expression: {problem}", None),))
     if len(parsed) != 1:
         return SqlCheck(
             (), (), ((f"exactly one expression is allowed, found {len(parsed)} statements", None),)
