@@ -580,7 +580,7 @@ def test_attribute_references_inside_where() -> None:
     )
     assert isinstance(node, n.EventCondition) and node.matcher is not None
     assert node.matcher.where == n.PropertyCondition(
-        0, "state", n.Predicate("not_equals", n.AttributeRef("home_state"))
+        line=0, property="state", predicate=n.Predicate("not_equals", n.AttributeRef("home_state"))
     )
 
 

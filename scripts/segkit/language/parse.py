@@ -24,12 +24,10 @@ from .vocabulary import (
     CALENDAR_PERIODS_HINT,
     CASE_OPERATORS,
     COMPARISON_OPERATORS,
-    ELIGIBLE_NODE_KINDS,
     EVENT_KEYS,
     LIST_OPERATORS,
     METRICS,
     NAME_PATTERN,
-    NODE_KINDS,
     NUMERIC_METRIC_OPERATORS,
     NUMERIC_METRICS,
     OPERATOR_SYNONYMS,
@@ -367,11 +365,11 @@ class FileParser:
             self.d.error(
                 line,
                 "condition",
-                f"a condition must be a mapping with one of: {', '.join(NODE_KINDS)}; "
+                f"a condition must be a mapping with one of: {', '.join(n.condition_kinds())}; "
                 f"got {_kind_name(value)}",
             )
             return None
-        kinds = [k for k in value if k in NODE_KINDS]
+        kinds = [k for k in value if k in n.condition_kinds()]
         if len(kinds) != 1:
             if kinds:
                 self.d.error(
@@ -385,8 +383,8 @@ class FileParser:
                 self.d.error(
                     value.line_of(unknown) if unknown else value.line,
                     unknown,
-                    f"unknown condition '{unknown}' (expected one of: {', '.join(NODE_KINDS)})",
-                    closest(unknown, NODE_KINDS),
+                    f"unknown condition '{unknown}' (expected one of: {', '.join(n.condition_kinds())})",
+                    closest(unknown, n.condition_kinds()),
                 )
             return None
         kind = kinds[0]
@@ -408,16 +406,16 @@ class FileParser:
 
     def node_all(self, mapping: LocatedDict, line: int) -> n.Node | None:
         children = self._children(mapping, "all", line, self.condition)
-        return n.AllOf(line, children) if children else None
+        return n.AllOf(line=line, items=children) if children else None
 
     def node_any(self, mapping: LocatedDict, line: int) -> n.Node | None:
         children = self._children(mapping, "any", line, self.condition)
-        return n.AnyOf(line, children) if children else None
+        return n.AnyOf(line=line, items=children) if children else None
 
     def node_not(self, mapping: LocatedDict, line: int) -> n.Node | None:
         self._unknown_keys(mapping, ("not",), "'not'")
         child = self.condition(mapping["not"], line)
-        return n.Not(line, child) if child else None
+        return n.Not(line=line, child=child) if child else None
 
     def node_attribute(self, mapping: LocatedDict, line: int) -> n.Node | None:
         column = mapping["attribute"]
@@ -431,7 +429,11 @@ class FileParser:
         predicate = self.predicate(
             mapping, ("attribute",), f"attribute '{column}'", allow_next=True
         )
-        return n.AttributeCondition(line, column, predicate) if predicate else None
+        return (
+            n.AttributeCondition(line=line, column=column, predicate=predicate)
+            if predicate
+            else None
+        )
 
     def node_in_segment(self, mapping: LocatedDict, line: int) -> n.Node | None:
         self._unknown_keys(mapping, ("in_segment",), "'in_segment'")
@@ -441,7 +443,7 @@ class FileParser:
                 line, "in_segment", f"'in_segment' must name a segment, got {_kind_name(name)}"
             )
             return None
-        return n.InSegment(line, name)
+        return n.InSegment(line=line, segment=name)
 
     def node_propensity(self, mapping: LocatedDict, line: int) -> n.Node | None:
         """``{propensity: model, bucket: high}`` or ``percentile:`` / ``score: {gte: 90}``."""
@@ -495,7 +497,7 @@ class FileParser:
                     f"'{field_name}' compares with numbers from 0 to 100",
                 )
                 return None
-        return n.PropensityCondition(line, model, field_name, predicate)
+        return n.PropensityCondition(line=line, model=model, field=field_name, predicate=predicate)
 
     def node_sql(self, mapping: LocatedDict, line: int) -> n.Node | None:
         self._unknown_keys(mapping, ("sql",), "'sql'")
@@ -509,7 +511,9 @@ class FileParser:
             self.d.error(line, "sql", message, suggestion)
         if checked.problems:
             return None
-        return n.SqlCondition(line, source, checked.rendered, checked.columns)
+        return n.SqlCondition(
+            line=line, source=source, rendered=checked.rendered, columns=checked.columns
+        )
 
     def matcher(self, mapping: LocatedDict, where_name: str) -> n.EventMatcher | None:
         event = mapping.get("event")
@@ -548,11 +552,13 @@ class FileParser:
                 children = self._children(
                     value, combinator, value.line_of(combinator), self.property_condition
                 )
-                return node_type(value.line_of(combinator), children) if children else None
+                return (
+                    node_type(line=value.line_of(combinator), items=children) if children else None
+                )
         if "not" in value:
             self._unknown_keys(value, ("not",), "'not'")
             child = self.property_condition(value["not"], value.line_of("not"))
-            return n.Not(value.line_of("not"), child) if child else None
+            return n.Not(line=value.line_of("not"), child=child) if child else None
         if "property" not in value:
             first = next(iter(value), "")
             self.d.error(
@@ -576,7 +582,9 @@ class FileParser:
             value, ("property",), f"property '{prop}'", allow_attribute_value=True
         )
         return (
-            n.PropertyCondition(value.line_of("property"), prop, predicate) if predicate else None
+            n.PropertyCondition(line=value.line_of("property"), property=prop, predicate=predicate)
+            if predicate
+            else None
         )
 
     def metric(self, mapping: LocatedDict) -> n.Metric | type[_Invalid] | None:
@@ -632,7 +640,7 @@ class FileParser:
             return None
         if metric is None:
             metric = n.Metric("count", None, n.Predicate("gte", 1))
-        return n.EventCondition(line, matcher, window, metric)  # type: ignore[arg-type]
+        return n.EventCondition(line=line, matcher=matcher, window=window, metric=metric)  # type: ignore[arg-type]
 
     def step(self, value: Any, line: int, index: int | None) -> n.SequenceStep | None:
         where_name = f"step {index + 1}" if index is not None else "'then_not'"
@@ -658,7 +666,9 @@ class FileParser:
             within = self.duration(mapping["within"], mapping.line_of("within"), "within")
             if within is None:
                 return None
-        return n.SequenceStep(matcher, within, mapping.line) if matcher else None
+        return (
+            n.SequenceStep(matcher=matcher, within=within, line=mapping.line) if matcher else None
+        )
 
     def node_sequence(self, mapping: LocatedDict, line: int) -> n.Node | None:
         self._unknown_keys(mapping, ("sequence",), "'sequence'")
@@ -685,7 +695,12 @@ class FileParser:
             return None
         if "then_not" in spec and then_not is None:
             return None
-        return n.SequenceCondition(line, tuple(steps), window, then_not)  # type: ignore[arg-type]
+        return n.SequenceCondition(
+            line=line,
+            steps=tuple(steps),  # type: ignore[arg-type]
+            window=window,
+            then_not=then_not,
+        )
 
     def splits(self, doc: LocatedDict) -> tuple[n.Split, ...]:
         """``splits: [{name: treatment, percent: 90}, {name: holdout, percent: 10}]``."""
@@ -783,13 +798,12 @@ class FileParser:
         if condition is None:
             return None
         for node in n.walk(condition):
-            kind = node.to_data()["kind"]
-            if kind not in ELIGIBLE_NODE_KINDS and kind != "property":
+            if node.condition and not node.eligible:
                 self.d.error(
                     node.line,
-                    kind,
+                    node.kind,
                     f"'eligible' is evaluated at the training cutoff and at as_of, so it uses "
-                    f"{', '.join(ELIGIBLE_NODE_KINDS)} conditions only, not '{kind}'",
+                    f"{', '.join(n.eligible_kinds())} conditions only, not '{node.kind}'",
                 )
                 return None
         return condition

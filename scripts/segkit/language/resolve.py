@@ -13,8 +13,7 @@ from ..warehouse import WarehouseSchema
 from . import nodes as n
 from .errors import Diagnostic, Diagnostics, closest
 from .parse import parse_file
-from .sqlcheck import check_sql
-from .vocabulary import STRING_OPERATORS, VIRTUAL_PROPERTIES
+from .schema_checks import check_event_types
 
 SEGMENT_SUFFIXES = (".yml", ".yaml")
 
@@ -183,30 +182,6 @@ def _cycles(project: Project) -> list[list[str]]:
 # ------------------------------------------------------------------ schema pass
 
 
-def _type_problem(family: str, predicate: n.Predicate, subject: str) -> str | None:
-    """Whether an operator and its value fit a column of the given type family."""
-    op, value = predicate.op, predicate.value
-    values = value if isinstance(value, tuple) else (value,)
-    if op == "exists":
-        return None
-    if op == "during":
-        if family not in ("date", "timestamp", "json"):
-            return f"'during' needs a date or timestamp, but {subject} is {family}"
-        return None
-    if op in STRING_OPERATORS and family not in ("string", "json"):
-        return f"'{op}' works on text, but {subject} is {family}"
-    if isinstance(value, n.AttributeRef):
-        return None
-    numbers = [v for v in values if isinstance(v, int | float) and not isinstance(v, bool)]
-    if family == "number" and len(numbers) != len(values):
-        return f"{subject} is a number: compare it with numbers"
-    if family == "string" and numbers:
-        return f"{subject} is text: write the value in quotes ('{numbers[0]}')"
-    if family == "boolean" and not all(isinstance(v, bool) for v in values):
-        return f"{subject} is true/false: compare it with true or false"
-    return None
-
-
 def check_against_schema(definition: n.SegmentDefinition, schema: WarehouseSchema) -> Diagnostics:
     d = Diagnostics(definition.file)
     _check_condition(d, definition.condition, schema)
@@ -216,7 +191,7 @@ def check_against_schema(definition: n.SegmentDefinition, schema: WarehouseSchem
 def check_model_against_schema(model: n.PropensityModel, schema: WarehouseSchema) -> Diagnostics:
     """The goal, the eligibility condition, the attributes and the custom events exist."""
     d = Diagnostics(model.file)
-    _check_event_types(d, model.line, model.goal, schema)
+    check_event_types(d, model.line, model.goal, schema)
     if model.goal.where is not None:
         _check_condition(d, model.goal.where, schema)
     if model.eligible is not None:
@@ -241,49 +216,8 @@ def check_model_against_schema(model: n.PropensityModel, schema: WarehouseSchema
 
 
 def _check_condition(d: Diagnostics, condition: n.Node, schema: WarehouseSchema) -> None:
-    properties = schema.event_properties
     for node in n.walk(condition):
-        if isinstance(node, n.AttributeCondition):
-            family = schema.profile_columns.get(node.column)
-            if family is None:
-                d.error(
-                    node.line,
-                    node.column,
-                    f"unknown profile column '{node.column}'",
-                    closest(node.column, schema.profile_columns),
-                )
-            elif node.predicate is not None:
-                problem = _type_problem(family, node.predicate, f"attribute '{node.column}'")
-                if problem:
-                    d.error(node.line, node.predicate.op, problem)
-        elif isinstance(node, n.PropertyCondition):
-            _check_property(d, node.line, node.property, properties, schema)
-            assert node.predicate is not None
-            family = _property_family(node.property, properties)
-            if family is not None:
-                problem = _type_problem(family, node.predicate, f"property '{node.property}'")
-                if problem:
-                    d.error(node.line, node.predicate.op, problem)
-            if isinstance(node.predicate.value, n.AttributeRef):
-                column = node.predicate.value.column
-                if column not in schema.profile_columns:
-                    d.error(
-                        node.line,
-                        "attribute",
-                        f"unknown profile column '{column}'",
-                        closest(column, schema.profile_columns),
-                    )
-        elif isinstance(node, n.EventCondition):
-            assert node.matcher is not None and node.metric is not None
-            _check_event_types(d, node.line, node.matcher, schema)
-            if node.metric.of is not None:
-                _check_property(d, node.line, node.metric.of, properties, schema)
-        elif isinstance(node, n.SequenceCondition):
-            for step in (*node.steps, *([node.then_not] if node.then_not else [])):
-                _check_event_types(d, step.line or node.line, step.matcher, schema)
-        elif isinstance(node, n.SqlCondition):
-            for message, suggestion in check_sql(node.source, schema.profile_columns).problems:
-                d.error(node.line, "sql", message, suggestion)
+        node.check_schema(d, schema)
 
 
 def check_schema(project: Project) -> None:
@@ -304,38 +238,3 @@ def run_passes(project: Project) -> Project:
     for check in PASSES:
         check(project)
     return project
-
-
-def _property_family(name: str, properties: dict[str, str]) -> str | None:
-    if name in VIRTUAL_PROPERTIES:
-        return VIRTUAL_PROPERTIES[name]
-    return properties.get(name)
-
-
-def _check_property(
-    d: Diagnostics, line: int, name: str, properties: dict[str, str], schema: WarehouseSchema
-) -> None:
-    if name == "session" and "session_id" not in schema.event_columns:
-        d.error(line, name, "the 'session' property needs a session_id column in raw.events")
-    elif (
-        name not in properties and name not in VIRTUAL_PROPERTIES and not schema.has_property(name)
-    ):
-        d.error(
-            line,
-            name,
-            f"unknown event property '{name}'",
-            closest(name, [*properties, *VIRTUAL_PROPERTIES]),
-        )
-
-
-def _check_event_types(
-    d: Diagnostics, line: int, matcher: n.EventMatcher, schema: WarehouseSchema
-) -> None:
-    for event_type in matcher.event_types or ():
-        if event_type not in schema.event_types:
-            d.warning(
-                line,
-                event_type,
-                f"event type '{event_type}' was never seen in raw.events",
-                closest(event_type, schema.event_types),
-            )

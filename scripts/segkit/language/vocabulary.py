@@ -23,20 +23,6 @@ PROPENSITY_DIRECTIONS = ("conversion", "churn")
 # What a `propensity` condition compares: the bucket by name, percentile and score by number.
 PROPENSITY_FIELDS = ("bucket", "percentile", "score")
 PROPENSITY_BUCKETS = ("high", "medium", "low")
-# Condition kinds a model's `eligible` may use: they are evaluated at two points in time.
-ELIGIBLE_NODE_KINDS = ("all", "any", "not", "attribute", "event", "sql")
-NODE_KINDS = (
-    "all",
-    "any",
-    "not",
-    "attribute",
-    "event",
-    "sequence",
-    "in_segment",
-    "propensity",
-    "sql",
-)
-
 COMPARISON_OPERATORS = ("equals", "not_equals", "gt", "gte", "lt", "lte")
 STRING_OPERATORS = ("contains", "not_contains", "starts_with", "ends_with", "matches")
 LIST_OPERATORS = ("in", "not_in")
