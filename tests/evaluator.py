@@ -103,6 +103,21 @@ def _normalise(value: Any, like: Any) -> Any:
     return _text(value)
 
 
+def like_pattern(pattern: str) -> re.Pattern[str]:
+    """SQL LIKE as the reference defines it: % any text, _ one character, \\ escapes the next."""
+    parts, chars = [], iter(pattern)
+    for char in chars:
+        if char == "\\":
+            parts.append(re.escape(next(chars)))
+        elif char == "%":
+            parts.append(".*")
+        elif char == "_":
+            parts.append(".")
+        else:
+            parts.append(re.escape(char))
+    return re.compile("".join(parts), re.DOTALL)
+
+
 def holds(op: str, value: Any, arg: Any, ignore_case: bool, as_of: dt.datetime) -> bool:
     """One operator on one value. A missing value satisfies only exists: false."""
     if op == "exists":
@@ -144,6 +159,8 @@ def holds(op: str, value: Any, arg: Any, ignore_case: bool, as_of: dt.datetime) 
             return value.startswith(arg)
         case "ends_with":
             return value.endswith(arg)
+        case "like":
+            return like_pattern(arg).fullmatch(value) is not None
         case "matches":
             return re.search(("(?i)" if ignore_case else "") + arg, value) is not None
     raise ValueError(f"unknown operator {op}")
@@ -164,6 +181,7 @@ OPERATORS = (
     "starts_with",
     "ends_with",
     "matches",
+    "like",
     "exists",
     "during",
 )
@@ -173,7 +191,7 @@ def predicate(node: dict[str, Any], value_of: Callable[[Any], Any], as_of: dt.da
     op = next(k for k in node if k in OPERATORS)
     arg = node[op]
     sample = arg[0] if isinstance(arg, list) and op != "during" else arg
-    if op in ("exists", "contains", "not_contains", "starts_with", "ends_with", "matches"):
+    if op in ("exists", "contains", "not_contains", "starts_with", "ends_with", "matches", "like"):
         sample = ""
     if op == "during":
         sample = None
@@ -335,34 +353,48 @@ class Store:
     # ---------------------------------------------------------------- conditions
 
     def condition(self, node: dict[str, Any], profile_id: str) -> bool:
-        profile = self.profiles.get(profile_id, {})
-        if "all" in node:
-            return all(self.condition(c, profile_id) for c in node["all"])
-        if "any" in node:
-            return any(self.condition(c, profile_id) for c in node["any"])
-        if "not" in node:
-            return not self.condition(node["not"], profile_id)
-        if "attribute" in node:
-            value = profile.get(node["attribute"])
-            return predicate(node, lambda like: value, self.as_of)
-        if "event" in node:
-            events = self.matching(profile_id, node, node.get("during"))
-            value, spec = self.metric(node, events)
-            return predicate(spec, lambda like: value, self.as_of)
-        if "sequence" in node:
-            return self.sequence(profile_id, node["sequence"])
-        if "in_segment" in node:
-            return profile_id in self.segments[node["in_segment"]]
-        if "propensity" in node:
-            scores = self.propensity.get(node["propensity"], {}).get(profile_id)
-            if scores is None:
-                return False
-            if "bucket" in node:
-                buckets = node["bucket"] if isinstance(node["bucket"], list) else [node["bucket"]]
-                return scores["bucket"] in buckets
-            field = "percentile" if "percentile" in node else "score"
-            return predicate(node[field], lambda like: scores[field], self.as_of)
-        raise ValueError(f"the evaluator does not know {node}")
+        kind = next((k for k in node if k in self.KINDS), None)
+        if kind is None:
+            raise ValueError(f"the evaluator does not know {node}")
+        return getattr(self, f"condition_{kind}")(node, profile_id)
+
+    # The condition kinds it evaluates, each by a method condition_<kind>. `sql` is not among
+    # them: an SQL expression means what the engine says (tests/test_injection.py).
+    KINDS = ("all", "any", "not", "attribute", "event", "sequence", "in_segment", "propensity")
+
+    def condition_all(self, node: dict[str, Any], profile_id: str) -> bool:
+        return all(self.condition(c, profile_id) for c in node["all"])
+
+    def condition_any(self, node: dict[str, Any], profile_id: str) -> bool:
+        return any(self.condition(c, profile_id) for c in node["any"])
+
+    def condition_not(self, node: dict[str, Any], profile_id: str) -> bool:
+        return not self.condition(node["not"], profile_id)
+
+    def condition_attribute(self, node: dict[str, Any], profile_id: str) -> bool:
+        value = self.profiles.get(profile_id, {}).get(node["attribute"])
+        return predicate(node, lambda like: value, self.as_of)
+
+    def condition_event(self, node: dict[str, Any], profile_id: str) -> bool:
+        events = self.matching(profile_id, node, node.get("during"))
+        value, spec = self.metric(node, events)
+        return predicate(spec, lambda like: value, self.as_of)
+
+    def condition_sequence(self, node: dict[str, Any], profile_id: str) -> bool:
+        return self.sequence(profile_id, node["sequence"])
+
+    def condition_in_segment(self, node: dict[str, Any], profile_id: str) -> bool:
+        return profile_id in self.segments[node["in_segment"]]
+
+    def condition_propensity(self, node: dict[str, Any], profile_id: str) -> bool:
+        scores = self.propensity.get(node["propensity"], {}).get(profile_id)
+        if scores is None:
+            return False
+        if "bucket" in node:
+            buckets = node["bucket"] if isinstance(node["bucket"], list) else [node["bucket"]]
+            return scores["bucket"] in buckets
+        field = "percentile" if "percentile" in node else "score"
+        return predicate(node[field], lambda like: scores[field], self.as_of)
 
     def members(self, name: str, condition: dict[str, Any]) -> set[str]:
         found = {p for p in self.profile_ids if self.condition(condition, p)}

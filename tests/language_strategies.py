@@ -167,6 +167,7 @@ def _string_predicate(draw: st.DrawFn, values: list[str]) -> dict[str, Any]:
                 "starts_with",
                 "ends_with",
                 "matches",
+                "like",
                 "exists",
             ]
         )
@@ -179,6 +180,12 @@ def _string_predicate(draw: st.DrawFn, values: list[str]) -> dict[str, Any]:
         }
     elif op == "matches":
         node = {op: draw(st.sampled_from(["^s", "o", "[A-Z]", "es$", "sho+"]))}
+    elif op == "like":
+        node = {
+            op: draw(
+                st.sampled_from(["s%", "%o%", "_h%", "%es", "%o'%", "%&%", "Sh_es", "%\\%%", "%"])
+            )
+        }
     elif op in ("contains", "not_contains", "starts_with", "ends_with"):
         node = {op: draw(st.sampled_from(["s", "sho", "Sh", "o'", "es", "&"]))}
     else:
@@ -346,6 +353,11 @@ def sequence_conditions(draw: st.DrawFn, as_of: dt.datetime) -> dict[str, Any]:
 
 
 @st.composite
+def in_segment_conditions(draw: st.DrawFn, earlier: list[str]) -> dict[str, Any]:
+    return {"in_segment": draw(st.sampled_from(earlier))}
+
+
+@st.composite
 def conditions(
     draw: st.DrawFn, as_of: dt.datetime, earlier: list[str], depth: int = 0
 ) -> dict[str, Any]:
@@ -355,14 +367,25 @@ def conditions(
     if depth < 3:
         choices += ["all", "any", "not"]
     kind = draw(st.sampled_from(choices))
-    if kind in ("all", "any"):
-        return {kind: draw(st.lists(conditions(as_of, earlier, depth + 1), min_size=1, max_size=3))}
-    if kind == "not":
-        return {"not": draw(conditions(as_of, earlier, depth + 1))}
-    if kind == "attribute":
-        return draw(attribute_conditions(as_of))
-    if kind == "event":
-        return draw(event_conditions(as_of))
-    if kind == "sequence":
-        return draw(sequence_conditions(as_of))
-    return {"in_segment": draw(st.sampled_from(earlier))}
+    return draw(KIND_STRATEGIES[kind](as_of, earlier, depth))
+
+
+def _listed(kind: str, as_of: dt.datetime, earlier: list[str], depth: int) -> Any:
+    items = st.lists(conditions(as_of, earlier, depth + 1), min_size=1, max_size=3)
+    return items.map(lambda children: {kind: children})
+
+
+# A strategy per condition kind: (as_of, earlier segments, depth) -> strategy. `propensity` and
+# `sql` have none: the differential stores train no model, and SQL means what the engine says
+# (tests/test_kinds.py names the tests that cover them).
+KIND_STRATEGIES = {
+    "all": lambda as_of, earlier, depth: _listed("all", as_of, earlier, depth),
+    "any": lambda as_of, earlier, depth: _listed("any", as_of, earlier, depth),
+    "not": lambda as_of, earlier, depth: conditions(as_of, earlier, depth + 1).map(
+        lambda child: {"not": child}
+    ),
+    "attribute": lambda as_of, earlier, depth: attribute_conditions(as_of),
+    "event": lambda as_of, earlier, depth: event_conditions(as_of),
+    "sequence": lambda as_of, earlier, depth: sequence_conditions(as_of),
+    "in_segment": lambda as_of, earlier, depth: in_segment_conditions(earlier),
+}

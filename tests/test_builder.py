@@ -12,9 +12,9 @@ import duckdb
 import pytest
 
 from harness import ROOT, TempProject
-from segkit.builder import wilson
 from segkit.cli import build_parser, main
 from segkit.demo_store import DemoSpec, generate
+from segkit.preview import wilson
 
 pytestmark = pytest.mark.dbt
 
@@ -174,17 +174,17 @@ def test_sampled_preview_intervals_cover_the_true_size(
     assert result["ci_low"] <= truth <= result["ci_high"] and 0 < result["sample_size"] < 2000
     # Coverage over many seeds: the same compiled query with the seed in its salt changed (one
     # dbt compile instead of one per trial).
-    from segkit.builder import compile_preview
+    from segkit.dbt_bridge import compile_preview
 
     class Args:
         project_dir, as_of, seed = built.root, AS_OF, 0
 
-    from segkit.builder import _definition
+    from segkit.builder import load_definition
 
     class Named(Args):
         segment = "weekly_regulars"
 
-    sql = compile_preview(Args, _definition(Named), 20)
+    sql = compile_preview(Args, load_definition(Named), 20)
     assert "'sample:0:'" in sql
     con = duckdb.connect(str(built.database), read_only=True)
     population = con.execute(

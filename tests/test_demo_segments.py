@@ -116,7 +116,8 @@ def test_explain_agrees_with_the_tables_for_every_demo_segment(
     built: tuple[TempProject, Store], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A member and a non-member of every demo segment, explained with one dbt compile."""
-    from segkit.builder import _macro_call, compile_queries
+    from segkit.dbt_bridge import compile_queries
+    from segkit.explain import explain_call
     from segkit.language.resolve import load_project
 
     project, store = built
@@ -133,7 +134,7 @@ def test_explain_agrees_with_the_tables_for_every_demo_segment(
     profiles = sorted({p for chosen in picks.values() for p in chosen})
     queries = compile_queries(
         project.root,
-        [_macro_call("segment_explain", definitions[n]) for n in sorted(DEFINITIONS)],
+        [explain_call(definitions[n]) for n in sorted(DEFINITIONS)],
         {"as_of": AS_OF.isoformat(), "segments_explain_profile": profiles},
     )
     con = duckdb.connect(str(project.database), read_only=True)

@@ -59,7 +59,7 @@ def condition_of(condition_yaml: str) -> n.Node:
            attribute: age
          """,
             [
-                "segments/vip.yml:4: attribute 'age' needs exactly one operator (one of: equals, not_equals, gt, gte, lt, lte, in, not_in, between, contains, not_contains, starts_with, ends_with, matches, exists, during)"
+                "segments/vip.yml:4: attribute 'age' needs exactly one operator (one of: equals, not_equals, gt, gte, lt, lte, in, not_in, between, contains, not_contains, starts_with, ends_with, matches, like, exists, during)"
             ],
         ),
         (
@@ -249,7 +249,19 @@ def condition_of(condition_yaml: str) -> n.Node:
            ignore_case: true
          """,
             [
-                "segments/vip.yml:6: 'ignore_case' works with text operators (equals, not_equals, in, not_in, contains, not_contains, starts_with, ends_with, matches), not with 'gte'"
+                "segments/vip.yml:6: 'ignore_case' works with text operators (equals, not_equals, in, not_in, contains, not_contains, starts_with, ends_with, matches, like), not with 'gte'"
+            ],
+        ),
+        (
+            """
+         segment: vip
+         description: d
+         condition:
+           attribute: email
+           like: '%\\'
+         """,
+            [
+                "segments/vip.yml:5: 'like' pattern ends with a lone escape '\\': write '\\\\' for a backslash"
             ],
         ),
         (
@@ -492,6 +504,8 @@ def test_duplicate_segment_names_across_folders(tmp_path: Path) -> None:
         ("starts_with", "a", "a"),
         ("ends_with", "z", "z"),
         ("matches", "'^a.*z$'", "^a.*z$"),
+        ("like", "'%@gmail.com'", "%@gmail.com"),
+        ("like", "'100\\%'", "100\\%"),
         ("exists", "true", True),
         ("exists", "false", False),
         ("equals", "2024-01-31", dt.date(2024, 1, 31)),

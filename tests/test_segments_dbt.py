@@ -121,6 +121,25 @@ condition: {sql: "age >= 18 and coalesce(is_vip, false) = false"}
 """,
         {"carol", "frank"},
     ),
+    "example_addresses": (
+        """
+segment: example_addresses
+description: An address at example.com (like is case-sensitive; BOB@EXAMPLE.COM is not one).
+condition: {attribute: email, like: "%@example.com"}
+""",
+        {"alice", "frank"},
+    ),
+    "like_quotes_and_single_characters": (
+        """
+segment: like_quotes_and_single_characters
+description: like patterns with a quote, and _ for one character, ignoring case.
+condition:
+  any:
+    - {attribute: email, like: "O'Brien'); drop%"}
+    - {attribute: email, like: "_ob@%", ignore_case: true}
+""",
+        {"bob", "dave"},
+    ),
     "weekly_visitors": (
         """
 segment: weekly_visitors

@@ -28,6 +28,19 @@
     ({{ expression }} rlike {{ pattern_sql }})
 {%- endmacro %}
 
+{#- SQL LIKE with `\` as the escape character on every engine: `%` any text, `_` one character,
+    `\%`, `\_` and `\\` themselves. DuckDB has no escape character unless one is named; Spark's
+    default is `\` (and `'\'` would not even be a Spark string literal). -#}
+{% macro segments_like(expression, pattern_sql) -%}
+    {{ return(adapter.dispatch('segments_like', 'segments')(expression, pattern_sql)) }}
+{%- endmacro %}
+{% macro default__segments_like(expression, pattern_sql) -%}
+    ({{ expression }} like {{ pattern_sql }} escape '\')
+{%- endmacro %}
+{% macro spark__segments_like(expression, pattern_sql) -%}
+    ({{ expression }} like {{ pattern_sql }})
+{%- endmacro %}
+
 {% macro segments_add_seconds(timestamp_sql, seconds) -%}
     {{ return(adapter.dispatch('segments_add_seconds', 'segments')(timestamp_sql, seconds)) }}
 {%- endmacro %}

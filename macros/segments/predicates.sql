@@ -33,6 +33,8 @@
     {%- elif op == 'ends_with' -%}
         {%- set needle = _segments_value_sql(value, ignore_case, attribute_sql) -%}
         {%- set expression = 'right(' ~ s ~ ', length(' ~ needle ~ ')) = ' ~ needle -%}
+    {%- elif op == 'like' -%}
+        {%- set expression = segments_like(s, _segments_value_sql(value, ignore_case, attribute_sql)) -%}
     {%- elif op == 'matches' -%}
         {%- set expression = segments_regex_matches(s, segments_literal(('(?i)' if ignore_case else '') ~ value)) -%}
     {%- elif op == 'exists' -%}

@@ -20,7 +20,7 @@ from pathlib import Path
 import duckdb
 
 from .language.nodes import DURATION_UNITS
-from .language.parse import DURATION_PATTERN
+from .language.parse_base import DURATION_PATTERN
 from .store import quote
 from .warehouse import warehouse_path
 

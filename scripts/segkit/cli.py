@@ -10,6 +10,7 @@ import json
 import sys
 from pathlib import Path
 
+from . import console
 from .generate import drift, render, write
 from .language.resolve import Project, load_project
 from .warehouse import read_schema, warehouse_path
@@ -97,46 +98,10 @@ def cmd_generate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _table(headers: list[str], rows: list[list[str]]) -> str:
-    """A plain text table (right-aligned numbers)."""
-    widths = [
-        max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)
-    ]
-
-    def line(cells: list[str]) -> str:
-        return "  ".join(
-            c.rjust(w) if c.replace(",", "").isdigit() else c.ljust(w)
-            for c, w in zip(cells, widths, strict=True)
-        ).rstrip()
-
-    return "\n".join([line(headers), line(["-" * w for w in widths]), *(line(r) for r in rows)])
-
-
-def read_built(project_dir: Path, verb: str, table: str, sql: str) -> list[tuple] | None:
-    """Rows of a query over a built table, or None after saying what to build first."""
-    import duckdb
-
-    database = warehouse_path(project_dir)
-    if not database.exists():
-        print(
-            f"seg {verb}: no warehouse at {database}: run make demo or dbt build first",
-            file=sys.stderr,
-        )
-        return None
-    con = duckdb.connect(str(database), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    except duckdb.Error:
-        print(f"seg {verb}: {table} is not built yet: run dbt build", file=sys.stderr)
-        return None
-    finally:
-        con.close()
-
-
 def cmd_list(args: argparse.Namespace) -> int:
     from .generate import definition_hash
 
-    rows = read_built(
+    rows = console.read_built(
         args.project_dir,
         "list",
         "segmentation.segment_catalog",
@@ -207,7 +172,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         ]
         for r in records
     ]
-    print(_table(headers, table))
+    print(console.table(headers, table))
     if any(r["stale"] for r in records):
         print(
             "\n* stale: the definition changed since the last build (run scripts/seg generate and dbt build)"

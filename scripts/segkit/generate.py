@@ -35,7 +35,7 @@ class GeneratedFiles:
     files: dict[Path, str] = field(default_factory=dict)
 
 
-def _jinja_literal(data: Any) -> str:
+def jinja_literal(data: Any) -> str:
     """Data as a Jinja literal (Python literal syntax, which Jinja reads), indented for reading."""
     text = pprint.pformat(data, indent=1, width=96, sort_dicts=False)
     return text.replace("\n", "\n    ")
@@ -114,9 +114,9 @@ def _sql_model(
     """A thin generated model: its config, then one macro call on the definition's data."""
     return (
         _header(source)
-        + f"{{{{ config(**{_jinja_literal(config)}) }}}}\n"
+        + f"{{{{ config(**{jinja_literal(config)}) }}}}\n"
         + depends_on
-        + f"{{{{ {macro}({_jinja_literal(data)}) }}}}\n"
+        + f"{{{{ {macro}({jinja_literal(data)}) }}}}\n"
     )
 
 

@@ -6,6 +6,8 @@ import argparse
 import json
 from typing import Any
 
+from .. import console
+
 LATEST_RUNS_SQL = """
 with latest as (
     select *
@@ -46,9 +48,7 @@ def _figure(value: float | None, pattern: str) -> str:
 
 
 def cmd_models(args: argparse.Namespace) -> int:
-    from ..cli import _table, read_built
-
-    rows = read_built(
+    rows = console.read_built(
         args.project_dir, "models", "segmentation.propensity_model_quality", LATEST_RUNS_SQL
     )
     if rows is None:
@@ -80,7 +80,7 @@ def cmd_models(args: argparse.Namespace) -> int:
         ]
         for r in runs
     ]
-    print(_table(headers, table))
+    print(console.table(headers, table))
     for r in runs:
         if r["status"] != "trained":
             print(f"\n{r['model']} was not trained: {r['message']}")

@@ -24,7 +24,7 @@ PROPENSITY_DIRECTIONS = ("conversion", "churn")
 PROPENSITY_FIELDS = ("bucket", "percentile", "score")
 PROPENSITY_BUCKETS = ("high", "medium", "low")
 COMPARISON_OPERATORS = ("equals", "not_equals", "gt", "gte", "lt", "lte")
-STRING_OPERATORS = ("contains", "not_contains", "starts_with", "ends_with", "matches")
+STRING_OPERATORS = ("contains", "not_contains", "starts_with", "ends_with", "matches", "like")
 LIST_OPERATORS = ("in", "not_in")
 OPERATORS = (
     *COMPARISON_OPERATORS,
@@ -91,7 +91,8 @@ OPERATOR_SYNONYMS = {
     "any_of": "in",
     "not_one_of": "not_in",
     "none_of": "not_in",
-    "like": "contains",
+    "ilike": "like",
+    "wildcard": "like",
     "includes": "contains",
     "regex": "matches",
     "regexp": "matches",

@@ -1,0 +1,136 @@
+"""``seg explain``: why a profile is or is not a member, node by node.
+
+The compiler numbers the condition's nodes once (``explain_nodes``); the explain macro renders a
+verdict and an observation column per numbered node, and ``explanation`` puts the tree back
+together from the same numbers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+import duckdb
+
+from .console import colour
+from .dbt_bridge import compile_preview, definition_call
+from .language import nodes as n
+from .warehouse import warehouse_path
+
+# The keys of a node's data that an explanation shows beside its verdict.
+SHOWN_KEYS = ("kind", "column", "op", "value", "segment", "function")
+
+
+def explain_nodes(condition: n.Node) -> list[n.Node]:
+    """The nodes an explanation has a verdict for, in pre-order; a node's id is its position.
+
+    >>> tree = n.AllOf(line=1, items=(n.InSegment(line=2, segment="a"), n.Not(line=3,
+    ...     child=n.InSegment(line=4, segment="b"))))
+    >>> [node.describe() for node in explain_nodes(tree)]
+    ['all', 'in segment a', 'not', 'in segment b']
+    """
+    found = [condition]
+    for child in condition.children():
+        found.extend(explain_nodes(child))
+    return found
+
+
+def explain_data(definition: n.SegmentDefinition) -> dict[str, Any]:
+    """What the explain macro receives besides the condition: the numbered nodes."""
+    nodes = explain_nodes(definition.condition)
+    return {"nodes": [{"id": i, "node": node.to_data()} for i, node in enumerate(nodes)]}
+
+
+def explain_call(definition: n.SegmentDefinition) -> str:
+    return definition_call("segment_explain", definition, explain_data(definition))
+
+
+def explanation(condition: n.Node, row: dict[str, Any]) -> dict[str, Any]:
+    """The condition tree with each node's id, verdict, description and observation."""
+    ids = {id(node): i for i, node in enumerate(explain_nodes(condition))}
+
+    def described(node: n.Node) -> dict[str, Any]:
+        index = ids[id(node)]
+        data = node.to_data()
+        shown: dict[str, Any] = {"id": index, **{k: data[k] for k in SHOWN_KEYS if k in data}}
+        shown["description"] = node.describe()
+        shown["holds"] = bool(row[f"node_{index}"])
+        if row[f"observed_{index}"] is not None:
+            shown["observed"] = row[f"observed_{index}"]
+        children = [described(child) for child in node.children()]
+        if children:
+            shown["children"] = children
+        return shown
+
+    return described(condition)
+
+
+def explain(args: argparse.Namespace, definition: n.SegmentDefinition) -> dict[str, Any]:
+    """The explanation of ``args.profile_id`` as data (raises RuntimeError, duckdb.Error)."""
+    sql = compile_preview(
+        args, definition, None, "segment_explain", args.profile_id, explain_data(definition)
+    )
+    con = duckdb.connect(str(warehouse_path(args.project_dir)), read_only=True)
+    try:
+        cursor = con.execute(sql)
+        names = [d[0] for d in cursor.description]
+        found = cursor.fetchone()
+    finally:
+        con.close()
+    if found is None:
+        return {
+            "member": False,
+            "profile_id": args.profile_id,
+            "evaluated": False,
+            "condition": None,
+        }
+    tree = explanation(definition.condition, dict(zip(names, found, strict=True)))
+    return {
+        "member": tree["holds"],
+        "profile_id": args.profile_id,
+        "evaluated": True,
+        "condition": tree,
+    }
+
+
+def print_tree(node: dict[str, Any], depth: int = 0) -> None:
+    mark = colour("\u2713", "32") if node["holds"] else colour("\u2717", "31")
+    observed = f"   [{node['observed']}]" if "observed" in node else ""
+    print(f"{'  ' * depth}{mark} {node['description']}{observed}")
+    for child in node.get("children", []):
+        print_tree(child, depth + 1)
+
+
+def print_explanation(result: dict[str, Any], segment: str) -> None:
+    verdict = "is a member of" if result["member"] else "is not a member of"
+    print(f"{result['profile_id']} {verdict} {segment}")
+    if not result["evaluated"]:
+        print(
+            f"{result['profile_id']} is not evaluated at this as_of: no raw.profiles row and no "
+            "event at or before as_of"
+        )
+    else:
+        print_tree(result["condition"])
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    from .builder import load_definition
+
+    definition = load_definition(args)
+    if definition is None:
+        return 1
+    try:
+        result = explain(args, definition)
+    except RuntimeError as exc:
+        print(f"seg explain: dbt could not compile the explanation:\n{exc}", file=sys.stderr)
+        return 1
+    except duckdb.Error as exc:
+        print(f"seg explain: {exc}", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps(result, indent=2, default=str))
+    else:
+        print_explanation(result, definition.name)
+    return 0

@@ -1,0 +1,130 @@
+"""``seg preview``: a draft's size and example members, exact or estimated from a sample."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+import duckdb
+
+from .dbt_bridge import compile_preview
+from .language import nodes as n
+from .warehouse import warehouse_path
+
+
+def wilson(members: int, sampled: int, z: float = 1.96) -> tuple[float, float]:
+    """95% Wilson score interval of a proportion.
+
+    >>> [round(x, 3) for x in wilson(50, 100)]
+    [0.404, 0.596]
+    """
+    if sampled == 0:
+        return 0.0, 1.0
+    p = members / sampled
+    denominator = 1 + z * z / sampled
+    centre = (p + z * z / (2 * sampled)) / denominator
+    half = z * ((p * (1 - p) / sampled + z * z / (4 * sampled * sampled)) ** 0.5) / denominator
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def estimate(members: int, evaluated: int, population: int | None) -> dict[str, Any]:
+    """The size: exact (population None) or scaled from a sample with its 95% interval.
+
+    >>> estimate(50, 100, 1000)["size"], estimate(7, 20, None)["ci_high"]
+    (500, 7)
+    """
+    if population is None:
+        return {"size": members, "ci_low": members, "ci_high": members, "sampled": False}
+    low, high = wilson(members, evaluated)
+    return {
+        "size": round(population * members / evaluated) if evaluated else 0,
+        "ci_low": round(population * low),
+        "ci_high": round(population * high),
+        "sampled": True,
+        "sample_size": evaluated,
+    }
+
+
+def preview(args: argparse.Namespace, definition: n.SegmentDefinition) -> dict[str, Any]:
+    """Size and examples as data (raises RuntimeError from dbt, duckdb.Error from the query)."""
+    sql = compile_preview(args, definition, args.sample)
+    con = duckdb.connect(str(warehouse_path(args.project_dir)), read_only=True)
+    # DuckDB's progress bar shows on a terminal while a big store is evaluated.
+    con.execute(f"set enable_progress_bar = {'true' if sys.stderr.isatty() else 'false'}")
+    try:
+        (catalog,) = con.execute("select current_database()").fetchone()
+        # evaluate once, then count and pick examples from the result
+        con.execute(f"create temp table preview as {sql}")
+        members, evaluated = con.execute(
+            "select count(*) filter (where is_member), count(*) from preview"
+        ).fetchone()
+        examples = [
+            r[0]
+            for r in con.execute(
+                "select profile_id from preview where is_member order by profile_id limit ?",
+                [int(args.limit)],
+            ).fetchall()
+        ]
+        population = None
+        if args.sample:
+            moment = (
+                f"cast('{args.as_of}' as timestamp)"
+                if args.as_of
+                else "current_timestamp::timestamp"
+            )
+            (population,) = con.execute(
+                f'select count(*) from (select profile_id from "{catalog}".staging.stg_raw__profiles '
+                f'union select profile_id from "{catalog}".staging.stg_raw__events '
+                f"where event_ts <= {moment})"
+            ).fetchone()
+    finally:
+        con.close()
+    return {
+        **estimate(members, evaluated, population),
+        "profiles": examples,
+        "members_evaluated": members,
+        "evaluated": evaluated,
+    }
+
+
+def print_preview(result: dict[str, Any], segment: str) -> None:
+    members, evaluated = result["members_evaluated"], result["evaluated"]
+    if result["sampled"]:
+        print(
+            f"{segment}: about {result['size']:,} members (95% CI {result['ci_low']:,} to "
+            f"{result['ci_high']:,}; {members:,} of {evaluated:,} sampled profiles)"
+        )
+    else:
+        print(f"{segment}: {members:,} members of {evaluated:,} profiles")
+    if result["profiles"]:
+        print("examples: " + ", ".join(result["profiles"]))
+
+
+def cmd_preview(args: argparse.Namespace) -> int:
+    from .builder import load_definition
+
+    definition = load_definition(args)
+    if definition is None:
+        return 1
+    if args.sample is not None and not 0 < args.sample <= 100:
+        print("seg preview: --sample is a percentage above 0 and at most 100", file=sys.stderr)
+        return 2
+    try:
+        result = preview(args, definition)
+    except RuntimeError as exc:
+        print(
+            f"seg preview: dbt could not compile the preview (has the project been built once?):\n{exc}",
+            file=sys.stderr,
+        )
+        return 1
+    except duckdb.Error as exc:
+        print(f"seg preview: {exc}", file=sys.stderr)
+        return 1
+    if args.json:
+        shown = {k: v for k, v in result.items() if k not in ("members_evaluated", "evaluated")}
+        print(json.dumps(shown, indent=2))
+    else:
+        print_preview(result, definition.name)
+    return 0
