@@ -15,49 +15,6 @@
     {{ return(adapter.dispatch('changed_profiles', 'segments')(spec)) }}
 {%- endmacro %}
 
-{#- [earliest, latest] bands (closed) between where a window's bounds were and where they are. -#}
-{% macro _segments_moved_bands(window, before, now, widen_days=0) -%}
-    {%- set widen = modules.datetime.timedelta(days=widen_days) -%}
-    {%- set old = _segments_window_bounds(window, before) -%}
-    {%- set new = _segments_window_bounds(window, now) -%}
-    {%- set bands = [] -%}
-    {%- for edge in ('lower', 'upper') -%}
-        {%- if old[edge] is not none and new[edge] is not none -%}
-            {%- do bands.append([([old[edge], new[edge]] | min) - widen, ([old[edge], new[edge]] | max) + widen]) -%}
-        {%- endif -%}
-    {%- endfor -%}
-    {{ return(bands) }}
-{%- endmacro %}
-
-{#- Events that arrived since the baseline: after its latest loaded_at, at it when more rows with
-    that stamp arrived after it started, or (unless unstamped is false: a plain range the zone
-    maps can skip by) with no loaded_at at all. -#}
-{% macro _segments_arrived(loaded_at_sql, evaluation, unstamped=true) -%}
-    {{ loaded_at_sql ~ ' is null or ' if unstamped }}{{ loaded_at_sql }} {{ '>=' if evaluation.loads_at_baseline_stamp else '>' }} {{ segments_timestamp(evaluation.baseline_loaded_until) }}
-{%- endmacro %}
-
-{#- `union all` + one `<select_sql> where event_ts between <band>` per band (merged), each a plain
-    range the zone maps skip the rest of the time-ordered events table by; `also` adds a
-    predicate to each. The changed events are read this way: one OR of every band reads every row. -#}
-{% macro _segments_band_slices(select_sql, bands, also=none) -%}
-    {%- for band in _segments_merged_bands(bands) %}
-    union all
-    {{ select_sql }}
-    where event_ts between {{ segments_timestamp(band[0]) }} and {{ segments_timestamp(band[1]) }}
-    {%- if also %}
-      and {{ also }}
-    {%- endif %}
-    {%- endfor %}
-{%- endmacro %}
-
-{% macro _segments_in_bands(timestamp_sql, bands) -%}
-    {%- set parts = [] -%}
-    {%- for band in bands -%}
-        {%- do parts.append(timestamp_sql ~ ' between ' ~ segments_timestamp(band[0]) ~ ' and ' ~ segments_timestamp(band[1])) -%}
-    {%- endfor -%}
-    ({{ parts | join(' or ') if parts else 'false' }})
-{%- endmacro %}
-
 {% macro default__changed_profiles(spec) -%}
 {%- set evaluation = segments_evaluation() -%}
 {%- set events = ref('stg_raw__events') -%}
@@ -150,24 +107,3 @@ select * from final
 {%- endif -%}
 {%- endmacro %}
 
-{#- The profiles a run evaluates, as `and <column> ...` filters: during an incremental evaluation
-    only the changed profiles (unless changed_only is false); in a sampled preview (var segments_sample_percent) only a stable
-    random sample of profiles; in an explanation (var segments_explain_profile) one profile. -#}
-{% macro segments_profile_filter(profile_column, changed_only=true) -%}
-    {%- set changed = ref('int_profiles__changed') -%}
-    {%- if changed_only and segments_evaluation().mode == 'incremental' -%}
-        and {{ profile_column }} in (select profile_id from {{ changed }})
-    {%- endif -%}
-    {%- set explained = var('segments_explain_profile', none) -%}
-    {%- if explained is not none -%}
-        {%- set ids = [explained] if explained is string else explained -%}
-        {%- set literals = [] -%}
-        {%- for id in ids -%}{%- do literals.append(segments_string_literal(id | string)) -%}{%- endfor -%}
-        and {{ profile_column }} in ({{ literals | join(', ') }})
-    {%- endif -%}
-    {%- set sample = var('segments_sample_percent', none) -%}
-    {%- if sample is not none -%}
-        {%- set salt = 'sample:' ~ var('segments_sample_seed', 0) ~ ':' -%}
-        and {{ segments_sample_bucket(segments_string_literal(salt) ~ ' || ' ~ profile_column) }} < {{ (sample * 100) | int }}
-    {%- endif -%}
-{%- endmacro %}

@@ -1,169 +1,17 @@
-{#- Event matching and the shared grouped scan: every event condition of every segment is one
+{#- The shared grouped scan: every event condition of every segment is one
     conditional aggregate in a single pass over the events (int_event_conditions__aggregated). -#}
-
-{#- The columns of a relation as {name: data_type} (empty while dbt parses). -#}
-{% macro _segments_columns(relation) -%}
-    {%- set columns = {} -%}
-    {%- if execute -%}
-        {%- for column in adapter.get_columns_in_relation(relation) -%}
-            {%- do columns.update({column.name: column.dtype | lower}) -%}
-        {%- endfor -%}
-    {%- endif -%}
-    {{ return(columns) }}
-{%- endmacro %}
-
-{#- SQL for an event property: a virtual property, a typed column, or a path in `properties`. -#}
-{% macro _segments_event_property(name, family, event_columns) -%}
-    {%- set ts = 'event.event_ts' -%}
-    {%- if name == 'event_date' -%}
-        {{ return('cast(' ~ ts ~ ' as date)') }}
-    {%- elif name == 'event_week' -%}
-        {{ return(segments_date_trunc('week', ts)) }}
-    {%- elif name == 'event_month' -%}
-        {{ return(segments_date_trunc('month', ts)) }}
-    {%- elif name == 'event_hour' -%}
-        {{ return(segments_hour(ts)) }}
-    {%- elif name == 'event_dow' -%}
-        {{ return(segments_iso_dow(ts)) }}
-    {%- elif name == 'session' -%}
-        {{ return('event.session_id') }}
-    {%- elif name in event_columns -%}
-        {{ return('event.' ~ adapter.quote(name)) }}
-    {%- endif -%}
-    {%- set text = segments_json_text('event.properties', name) -%}
-    {%- if family == 'number' -%}
-        {{ return(segments_try_cast(text, 'double')) }}
-    {%- elif family == 'boolean' -%}
-        {{ return(segments_try_cast(text, 'boolean')) }}
-    {%- elif family in ('date', 'timestamp') -%}
-        {{ return(segments_try_cast(text, family)) }}
-    {%- endif -%}
-    {{ return(text) }}
-{%- endmacro %}
-
-{% macro _segments_where(node, event_columns) -%}
-    {%- if node.kind in ('all', 'any') -%}
-        {%- set parts = [] -%}
-        {%- for child in node.children -%}{%- do parts.append(_segments_where(child, event_columns)) -%}{%- endfor -%}
-        ({{ parts | join(' and ' if node.kind == 'all' else ' or ') }})
-    {%- elif node.kind == 'not' -%}
-        (not {{ _segments_where(node.child, event_columns) }})
-    {%- elif node.kind == 'property' -%}
-        {%- set family = node.family -%}
-        {%- set attribute_sql = _segments_attribute_reference -%}
-        {%- set first = node.value[0] if node.value is sequence and node.value is not string and node.value is not mapping else node.value -%}
-        {%- if first is mapping and 'attribute' in first and node.property not in event_columns -%}
-            {#- JSON text compared with a profile column: read both as text. -#}
-            {%- set attribute_sql = _segments_attribute_reference_as_text -%}
-        {%- endif -%}
-        {{ _segments_predicate(_segments_event_property(node.property, family, event_columns), node, attribute_sql) }}
-    {%- else -%}
-        {{ exceptions.raise_compiler_error("_segments_where: unknown node kind '" ~ node.kind ~ "'") }}
-    {%- endif -%}
-{%- endmacro %}
-
-{% macro _segments_attribute_reference(column) -%}
-    profile.{{ adapter.quote(column) }}
-{%- endmacro %}
-
-{% macro _segments_attribute_reference_as_text(column) -%}
-    cast(profile.{{ adapter.quote(column) }} as varchar)
-{%- endmacro %}
-
-{#- Does this event match the matcher (types and where)? -#}
-{% macro _segments_event_match(matcher, event_columns) -%}
-    {%- set parts = [] -%}
-    {%- if matcher.event_types is not none -%}
-        {%- set types = [] -%}
-        {%- for event_type in matcher.event_types -%}{%- do types.append(segments_string_literal(event_type)) -%}{%- endfor -%}
-        {%- do parts.append('event.event_type in (' ~ types | join(', ') ~ ')') -%}
-    {%- endif -%}
-    {%- if matcher.where is not none -%}
-        {%- do parts.append(_segments_where(matcher.where, event_columns)) -%}
-    {%- endif -%}
-    ({{ parts | join(' and ') if parts else 'true' }})
-{%- endmacro %}
-
-{#- The join that gives event predicates the profile's attributes, when `node` compares with any. -#}
-{% macro _segments_profile_join(node) -%}
-    {%- if _segments_uses_attributes(node) -%}
-        left join profiles as profile on profile.profile_id = event.profile_id
-    {%- endif -%}
-{%- endmacro %}
-
-{% macro _segments_uses_attributes(node) -%}
-    {%- if node is mapping -%}
-        {%- if 'attribute' in node and node | length == 1 -%}{{ return(true) }}{%- endif -%}
-        {%- for value in node.values() -%}
-            {%- if _segments_uses_attributes(value) -%}{{ return(true) }}{%- endif -%}
-        {%- endfor -%}
-    {%- elif node is sequence and node is not string -%}
-        {%- for value in node -%}
-            {%- if _segments_uses_attributes(value) -%}{{ return(true) }}{%- endif -%}
-        {%- endfor -%}
-    {%- endif -%}
-    {{ return(false) }}
-{%- endmacro %}
-
-{#- The cheap tests of one event condition (event type, window) as a predicate, 'true' when it
-    has neither. -#}
-{% macro _segments_event_selection(condition, event_columns, as_of=none) -%}
-    {%- set selected = [] -%}
-    {%- if condition.event_types is not none -%}
-        {%- do selected.append(_segments_event_match({'event_types': condition.event_types, 'where': none}, event_columns)) -%}
-    {%- endif -%}
-    {%- if condition.window is not none -%}
-        {%- do selected.append(_segments_window_predicate(condition.window, 'event.event_ts', as_of)) -%}
-    {%- endif -%}
-    {{ selected | join(' and ') if selected else 'true' }}
-{%- endmacro %}
-
-{#- What one event condition aggregates, per event: the value (1 for count) of the events that
-    match, NULL for the others. The cheap tests (event type, window) select the rows first and the
-    `where` (often JSON) is evaluated only on those. -#}
-{% macro _segments_event_value(condition, event_columns, as_of=none) -%}
-    {%- set value = '1' if condition.function == 'count' else _segments_event_property(condition.of, condition.of_family, event_columns) -%}
-    {%- if condition.where is not none -%}
-        {%- set value = 'case when ' ~ _segments_where(condition.where, event_columns) ~ ' then ' ~ value ~ ' end' -%}
-    {%- endif -%}
-    case when {{ _segments_event_selection(condition, event_columns, as_of) }} then {{ value }} end
-{%- endmacro %}
-
-{#- The metric of one event condition as a conditional aggregate. -#}
-{% macro _segments_event_aggregate(condition, event_columns, as_of=none) -%}
-    {%- set value = _segments_event_value(condition, event_columns, as_of) -%}
-    {%- if condition.function == 'count' -%}
-        count({{ value }})
-    {%- elif condition.function == 'count_distinct' -%}
-        count(distinct {{ value }})
-    {%- else -%}
-        {{ condition.function }}({{ value }})
-    {%- endif -%}
-{%- endmacro %}
 
 {% macro aggregate_event_conditions(conditions) -%}
     {{ return(adapter.dispatch('aggregate_event_conditions', 'segments')(conditions)) }}
 {%- endmacro %}
 
 {#- Counting state: what each metric keeps so that the next evaluation can update it with the
-    events that entered and left its window instead of counting again. count and sum are their
-    own state (sums are exact decimals, so an updated sum equals a recounted one); avg keeps a sum
-    and a count; min and max over windows that only grow (none, before, range) are their own
-    state too. count_distinct, and min and max over windows that events leave, cannot be updated
-    from the moved events alone (a value's last event leaving the window, the extreme leaving):
-    an incremental evaluation counts them again from the events in their window, for the
-    profiles whose moved events change them. -#}
-{% macro _segments_counted_again(condition) -%}
-    {{ return(condition.function == 'count_distinct' or (condition.function in ('min', 'max') and condition.window is not none and condition.window.kind not in ('before', 'range'))) }}
-{%- endmacro %}
-
-{% macro _segments_state_columns(condition) -%}
-    {%- if condition.function == 'avg' -%}
-        {{ return([condition.id ~ '__sum', condition.id ~ '__count']) }}
-    {%- endif -%}
-    {{ return([condition.id]) }}
-{%- endmacro %}
-
+    events that entered and left its window instead of counting again. Each condition's data says
+    how (values.Metric, unit-tested there): `state_columns` (count and sum are their own state,
+    as exact decimals; avg keeps a sum and a count), `merge` (add the difference; least/greatest
+    for min and max over windows that only grow) and `counted_again` (count_distinct, min and max
+    over windows that events leave: counted again from the events in their window, for the
+    profiles whose moved events change them). -#}
 {% macro _segments_exact_sum(value_sql) -%}
     coalesce(sum({{ segments_try_cast(value_sql, 'decimal(38, 9)') }}), 0)
 {%- endmacro %}
@@ -255,7 +103,7 @@ group by event.profile_id
         {{ prefix }}plain_all.*
         {%- for key, slice in slices.items() if key != 'all' %}
         {%- for condition in slice.conditions %}
-        {%- for column in _segments_state_columns(condition) %},
+        {%- for column in condition.state_columns %},
         {{ 'coalesce(' ~ prefix ~ 'plain_' ~ key ~ '.' ~ column ~ ', 0)' if condition.function not in ('min', 'max') else prefix ~ 'plain_' ~ key ~ '.' ~ column }} as {{ column }}
         {%- endfor %}
         {%- endfor %}
@@ -281,43 +129,6 @@ group by event.profile_id
     left join {{ prefix }}{{ condition.id }} on {{ prefix }}{{ condition.id }}.profile_id = {{ prefix }}plain.profile_id
     {%- endfor %}
 ),
-{%- endmacro %}
-
-{#- [lower, upper] bands (closed) holding every event whose place in some window, or relative to
-    as_of, differs between the baseline's as_of and this one. -#}
-{% macro _segments_moved_event_bands(conditions, before, now) -%}
-    {%- set bands = [[before, now]] -%}
-    {%- for condition in conditions if condition.window is not none -%}
-        {%- do bands.extend(_segments_moved_bands(condition.window, before, now)) -%}
-    {%- endfor -%}
-    {{ return(bands) }}
-{%- endmacro %}
-
-{#- Closed [lower, upper] bands, overlapping ones merged, in order. -#}
-{% macro _segments_merged_bands(bands) -%}
-    {%- set merged = [] -%}
-    {%- set open = namespace(lower=none, upper=none) -%}
-    {%- for band in bands | sort -%}
-        {%- if open.lower is not none and band[0] <= open.upper -%}
-            {%- set open.upper = [open.upper, band[1]] | max -%}
-        {%- else -%}
-            {%- if open.lower is not none -%}{%- do merged.append([open.lower, open.upper]) -%}{%- endif -%}
-            {%- set open.lower = band[0] -%}
-            {%- set open.upper = band[1] -%}
-        {%- endif -%}
-    {%- endfor -%}
-    {%- do merged.append([open.lower, open.upper]) -%}
-    {{ return(merged) }}
-{%- endmacro %}
-
-{#- Can this evaluation update the previous state (built by the baseline evaluation, from the
-    events it had loaded) rather than count again? -#}
-{% macro _segments_state_is_baseline(evaluation) -%}
-    {%- if evaluation.mode != 'incremental' -%}{{ return(false) }}{%- endif -%}
-    {%- set previous = adapter.get_relation(this.database, this.schema, this.identifier) -%}
-    {%- if previous is none or 'state_as_of' not in _segments_columns(previous) -%}{{ return(false) }}{%- endif -%}
-    {%- set rows = run_query('select state_as_of, state_loaded_until from ' ~ previous ~ ' limit 1') -%}
-    {{ return(rows | length == 1 and rows[0][0] == evaluation.baseline_as_of and rows[0][1] == evaluation.baseline_loaded_until) }}
 {%- endmacro %}
 
 {#- The shared scan: every event condition of every segment in one grouped pass (each
@@ -359,7 +170,7 @@ previous as (
     select
         profile_id,
         {%- for condition in conditions %}
-        {%- for column in _segments_state_columns(condition) %}
+        {%- for column in condition.state_columns %}
         {{ column if column == condition.id else 'state_' ~ column ~ ' as ' ~ column }},
         {%- endfor %}
         {%- endfor %}
@@ -394,7 +205,7 @@ moved as (
         {%- for condition in conditions %}
         {%- set now_value = _segments_value_at(condition, event_columns, now) %}
         {%- set before_value = 'case when ' ~ counted_before ~ ' then ' ~ _segments_value_at(condition, event_columns, before) ~ ' end' %}
-        {%- if _segments_counted_again(condition) %}
+        {%- if condition.counted_again %}
         bool_or(({{ now_value }}) is distinct from ({{ before_value }})) as {{ condition.id }}__touched,
         {%- elif condition.function == 'count' %}
         count({{ now_value }}) - count({{ before_value }}) as {{ condition.id }},
@@ -415,7 +226,7 @@ moved as (
     where event.profile_id not in (select profile_id from recounted_profiles)
     group by event.profile_id
 ),
-{%- for condition in conditions if _segments_counted_again(condition) %}
+{%- for condition in conditions if condition.counted_again %}
 {{ condition.id }}__counted_again as (
     {{ _segments_count_one(condition, event_columns, 'events', counted_events ~ ' and event.profile_id in (select profile_id from moved where ' ~ condition.id ~ '__touched)') | indent(4) }}
 ),
@@ -423,16 +234,16 @@ moved as (
 updated as (
     select
         coalesce(previous.profile_id, moved.profile_id) as profile_id,
-        {%- for condition in conditions if not _segments_counted_again(condition) %}
-        {%- for column in _segments_state_columns(condition) %}
-        {%- if condition.function in ('min', 'max') %}
-        {{ 'least' if condition.function == 'min' else 'greatest' }}(previous.{{ column }}, moved.{{ column }}) as {{ column }},
+        {%- for condition in conditions if not condition.counted_again %}
+        {%- for column in condition.state_columns %}
+        {%- if condition.merge in ('least', 'greatest') %}
+        {{ condition.merge }}(previous.{{ column }}, moved.{{ column }}) as {{ column }},
         {%- else %}
         coalesce(previous.{{ column }}, 0) + coalesce(moved.{{ column }}, 0) as {{ column }},
         {%- endif %}
         {%- endfor %}
         {%- endfor %}
-        {%- for condition in conditions if _segments_counted_again(condition) %}
+        {%- for condition in conditions if condition.counted_again %}
         case
             when moved.{{ condition.id }}__touched then {{ condition.id }}__counted_again.{{ condition.id }}
             else previous.{{ condition.id }}
@@ -441,7 +252,7 @@ updated as (
         coalesce(previous.events_until_as_of, 0) + coalesce(moved.events_until_as_of, 0) as events_until_as_of
     from previous
     full join moved on moved.profile_id = previous.profile_id
-    {%- for condition in conditions if _segments_counted_again(condition) %}
+    {%- for condition in conditions if condition.counted_again %}
     left join {{ condition.id }}__counted_again on {{ condition.id }}__counted_again.profile_id = moved.profile_id
     {%- endfor %}
     where coalesce(previous.profile_id, moved.profile_id) not in (select profile_id from recounted_profiles)
@@ -468,7 +279,7 @@ final as (
         {%- endfor %}
         events_until_as_of,
         {%- for condition in conditions %}
-        {%- for column in _segments_state_columns(condition) if column != condition.id %}
+        {%- for column in condition.state_columns if column != condition.id %}
         {{ column }} as state_{{ column }},
         {%- endfor %}
         {%- endfor %}
@@ -480,13 +291,3 @@ final as (
 select * from final
 {%- endmacro %}
 
-{#- `alias."a", alias."b"` for the given columns, or `alias.*` while dbt parses. -#}
-{% macro _segments_select_list(alias, columns) -%}
-    {%- if not columns -%}
-        {{ alias }}.*
-    {%- else -%}
-        {%- set quoted = [] -%}
-        {%- for name in columns -%}{%- do quoted.append(alias ~ '.' ~ adapter.quote(name)) -%}{%- endfor -%}
-        {{ quoted | join(', ') }}
-    {%- endif -%}
-{%- endmacro %}

@@ -34,11 +34,11 @@ events as (
 ),
 
 event_conditions as (
-    {{ default__aggregate_event_conditions(aggregates) | indent(4) }}
+    {{ aggregate_event_conditions(aggregates) | indent(4) }}
 ),
 
 sequence_conditions as (
-    {{ default__match_sequence_conditions(sequences) | indent(4) }}
+    {{ match_sequence_conditions(sequences) | indent(4) }}
 ),
 
 {{ _segments_evaluated_ctes(profile_columns, aggregates | map(attribute='id') | list, sequences | map(attribute='id') | list) }}

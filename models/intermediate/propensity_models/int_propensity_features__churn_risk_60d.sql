@@ -19,7 +19,10 @@
                               'window': {'kind': 'last', 'seconds': 7776000},
                               'function': 'count',
                               'of': None,
-                              'of_family': None}],
+                              'of_family': None,
+                              'counted_again': False,
+                              'merge': 'add',
+                              'state_columns': ['ev_24b501d9ed5d']}],
      'attributes': ['country', 'loyalty_tier', 'email_opt_in'],
      'custom_events': ['email_open', 'email_click'],
      'value_property': 'revenue'}) }}

@@ -19,7 +19,10 @@
                               'window': {'kind': 'last', 'seconds': 31536000},
                               'function': 'count',
                               'of': None,
-                              'of_family': None}],
+                              'of_family': None,
+                              'counted_again': False,
+                              'merge': 'add',
+                              'state_columns': ['ev_187cdfdd7b4a']}],
      'attributes': ['country', 'loyalty_tier', 'email_opt_in', 'signup_date'],
      'custom_events': ['email_click'],
      'value_property': 'revenue'}) }}

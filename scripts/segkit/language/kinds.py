@@ -252,7 +252,14 @@ class EventCondition(Node):
             "of": self.metric.of,
             "of_family": self.metric.of_family,
         }
-        return {"id": condition_id("ev", data), **data}
+        key = condition_id("ev", data)
+        # How an incremental evaluation updates it: decided here, so the SQL only iterates.
+        plan = {
+            "counted_again": self.metric.counted_again(self.window),
+            "merge": self.metric.merge(self.window),
+            "state_columns": self.metric.state_columns(key),
+        }
+        return {"id": key, **data, **plan}
 
     def to_data(self) -> dict[str, Any]:
         return {

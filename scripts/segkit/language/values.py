@@ -173,6 +173,44 @@ class Metric:
             return "text"
         return self.predicate.family
 
+    def counted_again(self, window: Window | None) -> bool:
+        """Whether an incremental evaluation counts it again from the events in its window: no
+        update from the moved events alone exists for count_distinct (a value's last event
+        leaving) or for min/max over a window that events leave (the extreme leaving).
+
+        >>> last_week = Window("last", duration=Duration(7, "d"))
+        >>> Metric("max", "price", Predicate("gte", 1)).counted_again(last_week)
+        True
+        >>> Metric("max", "price", Predicate("gte", 1)).counted_again(None)
+        False
+        """
+        if self.function == "count_distinct":
+            return True
+        grows_only = window is None or window.kind in ("before", "range")
+        return self.function in ("min", "max") and not grows_only
+
+    def merge(self, window: Window | None) -> str:
+        """How its state takes the moved events: ``add`` the difference (counts, exact sums),
+        the ``least``/``greatest`` of both (min/max over a window that only grows), or
+        ``recount``.
+
+        >>> Metric("sum", "revenue", Predicate("gte", 1)).merge(None)
+        'add'
+        """
+        if self.counted_again(window):
+            return "recount"
+        return {"min": "least", "max": "greatest"}.get(self.function, "add")
+
+    def state_columns(self, condition_id: str) -> list[str]:
+        """The columns that hold its state between evaluations (an average: its sum and count).
+
+        >>> Metric("avg", "revenue", Predicate("gte", 1)).state_columns("ev_1")
+        ['ev_1__sum', 'ev_1__count']
+        """
+        if self.function == "avg":
+            return [f"{condition_id}__sum", f"{condition_id}__count"]
+        return [condition_id]
+
 
 def condition_id(prefix: str, data: dict[str, Any]) -> str:
     """A stable id for a shareable condition: the same definition gives the same id everywhere.

@@ -1,0 +1,41 @@
+{#- Which profiles and events an evaluation reads: the changed profiles only during an
+    incremental one, the arrivals since the baseline, and whether a state is the baseline's. -#}
+
+{#- The profiles a run evaluates, as `and <column> ...` filters: during an incremental evaluation
+    only the changed profiles (unless changed_only is false); in a sampled preview (var segments_sample_percent) only a stable
+    random sample of profiles; in an explanation (var segments_explain_profile) one profile. -#}
+{% macro segments_profile_filter(profile_column, changed_only=true) -%}
+    {%- set changed = ref('int_profiles__changed') -%}
+    {%- if changed_only and segments_evaluation().mode == 'incremental' -%}
+        and {{ profile_column }} in (select profile_id from {{ changed }})
+    {%- endif -%}
+    {%- set explained = var('segments_explain_profile', none) -%}
+    {%- if explained is not none -%}
+        {%- set ids = [explained] if explained is string else explained -%}
+        {%- set literals = [] -%}
+        {%- for id in ids -%}{%- do literals.append(segments_string_literal(id | string)) -%}{%- endfor -%}
+        and {{ profile_column }} in ({{ literals | join(', ') }})
+    {%- endif -%}
+    {%- set sample = var('segments_sample_percent', none) -%}
+    {%- if sample is not none -%}
+        {%- set salt = 'sample:' ~ var('segments_sample_seed', 0) ~ ':' -%}
+        and {{ segments_sample_bucket(segments_string_literal(salt) ~ ' || ' ~ profile_column) }} < {{ (sample * 100) | int }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Events that arrived since the baseline: after its latest loaded_at, at it when more rows with
+    that stamp arrived after it started, or (unless unstamped is false: a plain range the zone
+    maps can skip by) with no loaded_at at all. -#}
+{% macro _segments_arrived(loaded_at_sql, evaluation, unstamped=true) -%}
+    {{ loaded_at_sql ~ ' is null or ' if unstamped }}{{ loaded_at_sql }} {{ '>=' if evaluation.loads_at_baseline_stamp else '>' }} {{ segments_timestamp(evaluation.baseline_loaded_until) }}
+{%- endmacro %}
+
+{#- Can this evaluation update the previous state (built by the baseline evaluation, from the
+    events it had loaded) rather than count again? -#}
+{% macro _segments_state_is_baseline(evaluation) -%}
+    {%- if evaluation.mode != 'incremental' -%}{{ return(false) }}{%- endif -%}
+    {%- set previous = adapter.get_relation(this.database, this.schema, this.identifier) -%}
+    {%- if previous is none or 'state_as_of' not in _segments_columns(previous) -%}{{ return(false) }}{%- endif -%}
+    {%- set rows = run_query('select state_as_of, state_loaded_until from ' ~ previous ~ ' limit 1') -%}
+    {{ return(rows | length == 1 and rows[0][0] == evaluation.baseline_as_of and rows[0][1] == evaluation.baseline_loaded_until) }}
+{%- endmacro %}
