@@ -60,6 +60,11 @@ JUNK = [
     '"\\ud800"',
     "|\n  folded text",
     "!!float 1",
+    "!!float abc",
+    "!!int 12x",
+    "!!bool maybe",
+    "!!timestamp x",
+    "!!map [1]",
     "!!str 12",
     "30d",
     "-5d",
@@ -246,6 +251,7 @@ def test_files_nobody_writes_on_purpose_get_one_clear_error(tmp_path: Path) -> N
             "expands to more than 100,000 values",
         ),
         "date": (b"segment: a\ndescription: x\ncondition:\n  since: 2023-02-29\n", "2023-02-29"),
+        "tag": (b"segment: a\ndescription: !!float abc\n", "'abc' is not a valid float"),
         "huge": (b"segment: a\ndescription: " + b"x" * 1_100_000 + b"\n", "larger than"),
     }
     for name, (content, expected) in cases.items():

@@ -98,6 +98,19 @@ class _LocatingLoader(yaml.SafeLoader):
                 node,
             )
 
+    def construct_object(self, node: Node, deep: bool = False) -> Any:
+        """Constructs as PyYAML does; a value its explicit tag cannot read (``!!float abc``,
+        ``!!timestamp x``) is an error at its line, not a Python exception."""
+        try:
+            return super().construct_object(node, deep)
+        except (ValueError, TypeError, KeyError, AttributeError, OverflowError):
+            what = node.tag.rsplit(":", 1)[-1]
+            if isinstance(node, ScalarNode):
+                problem = f"{node.value!r} is not a valid {what} (tagged !!{what})"
+            else:
+                problem = f"a {node.id} cannot be tagged !!{what}"
+            raise UnreadableValue(problem, node) from None
+
     def construct_mapping(self, node: MappingNode, deep: bool = False) -> LocatedDict:  # type: ignore[override]
         self.flatten_mapping(node)
         result = LocatedDict()
