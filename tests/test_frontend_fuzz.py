@@ -14,11 +14,12 @@ import random
 import re
 from pathlib import Path
 
+from segkit.demo_store import DemoSpec, generate
 from segkit.generate import render
 from segkit.language import nodes as n
 from segkit.language.parse import parse_text
 from segkit.language.resolve import Project, add_definition, run_passes
-from segkit.warehouse import WarehouseSchema
+from segkit.warehouse import WarehouseSchema, read_schema
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCUMENTS = int(os.environ.get("SEGMENTS_FUZZ_DOCUMENTS", "5000"))
@@ -125,52 +126,22 @@ def mutate(text: str, rng: random.Random) -> str:
     return "\n".join(lines)
 
 
-def demo_schema() -> WarehouseSchema:
-    """The demo store's columns and event types, as ``read_schema`` reports them."""
-    return WarehouseSchema(
-        profile_columns={
-            "profile_id": "string",
-            "country": "string",
-            "city": "string",
-            "loyalty_tier": "string",
-            "email_opt_in": "boolean",
-            "birth_date": "date",
-            "renewal_date": "date",
-            "signup_date": "date",
-            "lifetime_value": "number",
-        },
-        event_columns={"event_id": "string", "session_id": "string", "properties": "json"},
-        property_paths={
-            "category": "string",
-            "revenue": "number",
-            "price": "number",
-            "cart_value": "number",
-            "channel": "string",
-            "page": "string",
-            "payment": "string",
-            "shipping.country": "string",
-            "term": "string",
-        },
-        event_types={
-            "page_view",
-            "search",
-            "product_view",
-            "add_to_cart",
-            "checkout",
-            "purchase",
-            "email_open",
-            "email_click",
-        },
-    )
+def demo_schema(folder: Path) -> WarehouseSchema:
+    """The columns, properties and event types of a small demo store, as the CLI reads them."""
+    database = folder / "demo.duckdb"
+    generate(database, DemoSpec(profiles=300, events=8_000, seed=3), quiet=True)
+    schema = read_schema(database)
+    assert schema is not None
+    return schema
 
 
 class FrontEnd:
     """Everything a file meets before dbt, with the other demo definitions parsed once."""
 
-    def __init__(self, originals: dict[Path, str]):
+    def __init__(self, originals: dict[Path, str], schema: WarehouseSchema):
         self.file_names = {p.stem for p in originals}
         self.parsed = {path: parse_text(text, path)[0] for path, text in originals.items()}
-        self.schema = demo_schema()
+        self.schema = schema
 
     def run(self, path: Path, text: str) -> list[str]:
         """The diagnostics of one file among the others."""
@@ -204,13 +175,13 @@ class FrontEnd:
         return [str(d) for d in (*diagnostics.items, *project.diagnostics, *alone.diagnostics)]
 
 
-def test_mutated_definitions_get_diagnostics_never_exceptions() -> None:
+def test_mutated_definitions_get_diagnostics_never_exceptions(tmp_path: Path) -> None:
     originals = {
         Path("segments") / p.name: p.read_text(encoding="utf-8")
         for p in sorted((ROOT / "segments").glob("*.yml"))
     }
     paths = sorted(originals)
-    front_end = FrontEnd(originals)
+    front_end = FrontEnd(originals, demo_schema(tmp_path))
     rng = random.Random(SEED)
     escaped: list[tuple[str, str, str]] = []
     diagnosed = 0
