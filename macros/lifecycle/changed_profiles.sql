@@ -19,6 +19,7 @@
 {%- set evaluation = segments_evaluation() -%}
 {%- set events = ref('stg_raw__events') -%}
 {%- set profiles = ref('stg_raw__profiles') -%}
+{%- set fingerprints = ref('int_profiles__fingerprinted') -%}
 {%- if evaluation.mode != 'incremental' or spec.full_only -%}
 {#- a full evaluation re-evaluates everyone: nothing to select -#}
 select
@@ -56,7 +57,8 @@ profiles as (
     latest loaded_at when more such rows arrived after it started -#}
 {%- set uncertain = 'coalesce(loaded_at is null' ~ (' or loaded_at = ' ~ segments_timestamp(evaluation.baseline_loaded_until) if evaluation.loads_at_baseline_stamp else '') ~ ', false)' -%}
 {%- if evaluation.baseline_profiles_updated_until is none -%}
-    {%- set updated = 'true' -%}
+    {#- no updated_at: the fingerprints alone tell changed attributes -#}
+    {%- set updated = 'false' -%}
 {%- else -%}
     {%- set stamp = segments_timestamp(evaluation.baseline_profiles_updated_until) -%}
     {%- set updated = 'updated_at is null or updated_at ' ~ ('>=' if evaluation.updates_at_baseline_stamp else '>') ~ ' ' ~ stamp -%}
@@ -87,10 +89,24 @@ changed_by_attributes as (
     where ({{ updated }}) or ({{ attribute_moved }})
 ),
 
+{#- new, changed and deleted profile rows by their hashes (with updated_at too: a row rewritten
+    without a new updated_at, or deleted, is found) -#}
+changed_by_fingerprints as (
+    select
+        profile_id,
+        case when is_deleted then 'profile row deleted' else 'attributes changed' end as reason,
+        false as arrival_uncertain,
+        true as attributes_changed
+    from {{ fingerprints }}
+    where is_changed or is_deleted
+),
+
 changed as (
     select * from changed_by_events
     union all
     select * from changed_by_attributes
+    union all
+    select * from changed_by_fingerprints
 ),
 
 final as (

@@ -46,6 +46,14 @@
         alter table {{ log_table }} add column if not exists profiles_updated_until_rows bigint;
         alter table {{ log_table }} add column if not exists loads_at_baseline_stamp boolean;
         alter table {{ log_table }} add column if not exists updates_at_baseline_stamp boolean;
+        alter table {{ log_table }} add column if not exists loaded_before_rows bigint;
+        alter table {{ log_table }} add column if not exists unstamped_rows bigint;
+        {#- a run that is still 'running' when the next one starts (DuckDB lets one writer in at
+            a time) was killed: say so, so that nobody waits for it -#}
+        update {{ log_table }}
+        set status = 'interrupted',
+            error_message = 'the run ended without recording how (killed, or the machine stopped)'
+        where status = 'running';
     {% endcall %}
     {%- set latest = run_query("select max(as_of) from " ~ log_table ~ " where status = 'success'").columns[0].values()[0] -%}
     {%- if latest is not none and as_of < latest -%}
@@ -58,7 +66,7 @@
             evaluation_id, as_of, started_at, mode, status, mode_reason, definitions_hash,
             loaded_until, loaded_until_rows, profiles_updated_until, profiles_updated_until_rows,
             baseline_as_of, baseline_loaded_until, baseline_profiles_updated_until,
-            loads_at_baseline_stamp, updates_at_baseline_stamp
+            loads_at_baseline_stamp, updates_at_baseline_stamp, loaded_before_rows, unstamped_rows
         )
         select
             '{{ invocation_id }}', {{ segments_timestamp(as_of) }}, current_timestamp::timestamp,
@@ -68,7 +76,8 @@
             {{ plan.updated_until_sql }}, {{ _segments_rows_at(plan.profiles, 'updated_at', plan.updated_until_sql) }},
             {{ plan.baseline.as_of }}, {{ plan.baseline.loaded_until }},
             {{ plan.baseline.profiles_updated_until }}, {{ plan.baseline.loads_at_stamp }},
-            {{ plan.baseline.updates_at_stamp }};
+            {{ plan.baseline.updates_at_stamp }},
+            {{ _segments_loaded_rows(plan.events, plan.loaded_until_sql) }};
     {% endcall %}
     {#- the hook's own transaction is rolled back by dbt: keep the log row -#}
     {%- do adapter.commit() -%}
@@ -94,7 +103,7 @@
     {%- set profile_columns = _segments_columns(profiles) -%}
     {%- set loaded_until_sql = "(select max(loaded_at) from " ~ events ~ ")" if 'loaded_at' in event_columns else 'null' -%}
     {%- set updated_until_sql = "(select max(updated_at) from " ~ profiles ~ ")" if 'updated_at' in profile_columns else 'null' -%}
-    {%- set rows = run_query("select status, definitions_hash, as_of, loaded_until, profiles_updated_until, loaded_until_rows, profiles_updated_until_rows from " ~ log_table ~ " order by started_at desc limit 1") -%}
+    {%- set rows = run_query("select status, definitions_hash, as_of, loaded_until, profiles_updated_until, loaded_until_rows, profiles_updated_until_rows, loaded_before_rows, unstamped_rows from " ~ log_table ~ " order by started_at desc limit 1") -%}
     {%- set none_baseline = {'as_of': 'null', 'loaded_until': 'null', 'profiles_updated_until': 'null', 'loads_at_stamp': 'null', 'updates_at_stamp': 'null'} -%}
     {%- set reason = none -%}
     {%- if _segments_full_evaluation_asked() -%}{%- set reason = "asked for (full_evaluation)" -%}
@@ -103,9 +112,9 @@
     {%- elif rows[0][0] != 'success' -%}{%- set reason = "the previous evaluation did not succeed" -%}
     {%- elif rows[0][1] != definitions_hash -%}{%- set reason = "definitions changed since the previous evaluation" -%}
     {%- elif 'loaded_at' not in event_columns -%}{%- set reason = "raw.events has no loaded_at column" -%}
-    {%- elif 'updated_at' not in profile_columns -%}{%- set reason = "raw.profiles has no updated_at column" -%}
     {%- elif rows[0][3] is none -%}{%- set reason = "the previous evaluation saw no loaded_at" -%}
     {%- elif full_only -%}{%- set reason = "every run re-evaluates " ~ full_only | join('; ') -%}
+    {%- else -%}{%- set reason = _segments_unseen_changes(events, rows[0]) -%}
     {%- endif -%}
     {%- if reason is not none -%}
         {{ return({'mode': 'full', 'reason': reason, 'definitions_hash': definitions_hash, 'events': events, 'profiles': profiles, 'loaded_until_sql': loaded_until_sql, 'updated_until_sql': updated_until_sql, 'baseline': none_baseline}) }}
@@ -118,6 +127,43 @@
         'updates_at_stamp': _segments_rows_arrived_at(profiles, 'updated_at', rows[0][4], rows[0][6]),
     } -%}
     {{ return({'mode': 'incremental', 'reason': 'only profiles that can have changed', 'definitions_hash': definitions_hash, 'events': events, 'profiles': profiles, 'loaded_until_sql': loaded_until_sql, 'updated_until_sql': updated_until_sql, 'baseline': baseline}) }}
+{%- endmacro %}
+
+{#- Why the baseline cannot be updated by what arrived since, or none: events it counted were
+    deleted or rewritten, events arrived stamped before it (it could not have seen them, and an
+    update would miss them), or the profile fingerprints are not its own. -#}
+{% macro _segments_unseen_changes(events, baseline) -%}
+    {%- if baseline[7] is none -%}
+        {{ return("the previous evaluation recorded no event counts") }}
+    {%- endif -%}
+    {%- set stamp = segments_timestamp(baseline[3]) -%}
+    {%- set counts = run_query("select " ~ _segments_loaded_rows(events, stamp) ~ ", " ~ _segments_rows_at(events, 'loaded_at', stamp)).rows[0] -%}
+    {#- (more rows at the baseline's own stamp are a later load with the same coarse stamp) -#}
+    {%- if counts[0] < baseline[7] or counts[1] < baseline[8] or counts[2] < baseline[5] -%}
+        {{ return("events the previous evaluation counted were deleted or rewritten") }}
+    {%- elif counts[0] > baseline[7] -%}
+        {{ return("events arrived with a loaded_at before the previous evaluation's") }}
+    {%- endif -%}
+    {%- set node = graph.nodes['model.segments.int_profiles__fingerprinted'] -%}
+    {%- set fingerprints = adapter.get_relation(node.database, node.schema, node.alias) -%}
+    {#- (an empty table was taken of an empty raw.profiles: every row now is new to it) -#}
+    {%- set taken = run_query("select count(*), max(fingerprinted_at) from " ~ fingerprints).rows[0] if fingerprints is not none else none -%}
+    {%- if taken is none or (taken[0] > 0 and taken[1] != baseline[2]) -%}
+        {{ return("the profile fingerprints are not the previous evaluation's") }}
+    {%- endif -%}
+    {{ return(none) }}
+{%- endmacro %}
+
+{#- `<rows loaded before until>, <rows without loaded_at>` as two SQL expressions: recorded with
+    each evaluation, so that the next can tell counted events deleted or rewritten, and events
+    stamped as if they had arrived before it. -#}
+{% macro _segments_loaded_rows(events, until_sql) -%}
+    {%- if until_sql == 'null' -%}
+        null, null
+    {%- else -%}
+        (select count(*) from {{ events }} where loaded_at < {{ until_sql }}),
+        (select count(*) from {{ events }} where loaded_at is null)
+    {%- endif -%}
 {%- endmacro %}
 
 {#- full_evaluation (var or SEGMENTS_FULL_EVALUATION): true / false, 1 / 0, yes / no. -#}
