@@ -2,6 +2,8 @@
     score = round(100 x probability); percentile = ceil(100 x the share of the model's scored
     profiles with a probability at or below this one), so 100 is the most likely and ties share a
     percentile; bucket on score: high >= 75, medium 25-74, low < 25. -#}
+{{ config(enabled=segments_customer_ai_enabled()) }}
+
 with scores as (
     select * from {{ ref('int_propensity_scores__unioned') }}
 ),

@@ -1,6 +1,8 @@
 {#- What drives each propensity model: the mean absolute SHAP contribution of every feature over
     all scored profiles (bucket = 'all') and within each bucket, ranked; mean_contribution keeps
     the sign (positive pushes towards the goal's predicted outcome). -#}
+{{ config(enabled=segments_customer_ai_enabled()) }}
+
 with scores as (
     select * from {{ ref('int_propensity_scores__ranked') }}
 ),

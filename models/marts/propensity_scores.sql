@@ -1,4 +1,6 @@
 {#- Customer AI scores: one row per eligible profile per trained propensity model. -#}
+{{ config(enabled=segments_customer_ai_enabled()) }}
+
 with ranked as (
     select * from {{ ref('int_propensity_scores__ranked') }}
 ),

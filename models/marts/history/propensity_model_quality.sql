@@ -1,6 +1,6 @@
 {#- Every training run of every propensity model: what it learned from and how well it ranks the
     profiles held out of training. Append-only; re-running an as_of replaces its rows. -#}
-{{ config(pre_hook="{{ propensity_clear_runs() }}") }}
+{{ config(pre_hook="{{ propensity_clear_runs() }}", enabled=segments_customer_ai_enabled()) }}
 
 with definitions as (
     select * from {{ ref('int_propensity_definitions') }}
