@@ -146,3 +146,38 @@ def test_a_run_that_never_finished_is_marked_interrupted(store: TempProject) -> 
         ("success", None),
     ]
     assert last_run(store)[:2] == ("full", "the previous evaluation did not succeed")
+
+
+def test_arrivals_are_checked_against_the_hashes_of_the_ids_already_checked(
+    store: TempProject,
+) -> None:
+    """e1-e3 were checked at day 1; e4 arrives and is checked at day 2 (the ids table gains
+    e1-e3, loaded before day 2's latest stamp); then e1 arrives again: only the table of hashes
+    knows it, since the first e1 is neither an arrival nor read as text any more."""
+    ids_test = ["--select", "test_name:unique_since_last_evaluation"]
+    con = store.connect()
+    con.execute(
+        "insert into raw.events (event_id, profile_id, event_type, event_ts, loaded_at) "
+        "values ('e4', 'a', 'visit', ?, ?)",
+        [DAY + dt.timedelta(hours=30), DAY + dt.timedelta(hours=30)],
+    )
+    con.close()
+    store.dbt("build", as_of=(DAY + dt.timedelta(days=2)).isoformat())
+    assert last_run(store)[0] == "incremental"
+    assert store.query(
+        "select count(*) filter (where key_hash is not null), max(checked_until) "
+        "from intermediate.int_event_ids__checked"
+    ) == [(3, DAY + dt.timedelta(hours=30))]
+    con = store.connect()
+    con.execute(
+        "insert into raw.events (event_id, profile_id, event_type, event_ts, loaded_at) "
+        "values ('e1', 'a', 'visit', ?, ?)",
+        [DAY + dt.timedelta(hours=40), DAY + dt.timedelta(hours=40)],
+    )
+    con.close()
+    failed = store.dbt(
+        "test", *ids_test, as_of=(DAY + dt.timedelta(days=3)).isoformat(), check=False
+    )
+    assert failed.returncode != 0 and "Got 1 result" in failed.stdout
+    compiled = next((store.root / "target" / "compiled").rglob("unique_since_last_evaluation*.sql"))
+    assert "int_event_ids__checked" in compiled.read_text()

@@ -225,11 +225,15 @@ def test_summary_and_evaluation_log(series: dict) -> None:
         "select as_of, status, mode, segments_evaluated, profiles_evaluated "
         "from segmentation.evaluation_log order by as_of"
     )
+    # The store has no updated_at: its evaluations are incremental all the same (profile
+    # fingerprints), re-evaluating c and d (arrivals), then b (its visit left the window), then
+    # nobody at the re-run of T4 (its log row replaces the first run's, which re-evaluated a, b
+    # and d); the definition change makes T5 full.
     assert log == [
         (T1, "success", "full", 1, 2),
-        (T2, "success", "full", 1, 4),
-        (T3, "success", "full", 1, 4),
-        (T4, "success", "full", 1, 4),
+        (T2, "success", "incremental", 1, 2),
+        (T3, "success", "incremental", 1, 1),
+        (T4, "success", "incremental", 1, 0),
         (T5, "success", "full", 1, 4),
     ]
 

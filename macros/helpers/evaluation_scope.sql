@@ -39,3 +39,26 @@
     {%- set rows = run_query('select state_as_of, state_loaded_until from ' ~ previous ~ ' limit 1') -%}
     {{ return(rows | length == 1 and rows[0][0] == evaluation.baseline_as_of and rows[0][1] == evaluation.baseline_loaded_until) }}
 {%- endmacro %}
+
+{#- pre-hook of int_event_ids__checked: before an incremental evaluation appends, remove what
+    runs after the baseline added (they failed: their ids may include rows loaded again); before a
+    full one, everything (it rebuilds). Outside an evaluation, nothing. -#}
+{% macro segments_forget_unchecked_event_ids() -%}
+    {%- if execute and _segments_is_evaluation() and adapter.get_relation(this.database, this.schema, this.identifier) is not none -%}
+        {%- set evaluation = segments_evaluation() -%}
+        {%- if evaluation.mode == 'incremental' -%}
+            delete from {{ this }} where checked_until > {{ segments_timestamp(evaluation.baseline_loaded_until) }}
+        {%- else -%}
+            delete from {{ this }}
+        {%- endif -%}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Whether int_event_ids__checked holds the ids up to a loaded_at (its marker row says so). -#}
+{% macro _segments_event_ids_checked_until(state, loaded_until) -%}
+    {%- if not execute or adapter.get_relation(state.database, state.schema, state.identifier) is none -%}
+        {{ return(false) }}
+    {%- endif -%}
+    {%- set found = run_query('select count(*) from ' ~ state ~ ' where key_hash is null and checked_until = ' ~ segments_timestamp(loaded_until)).columns[0].values()[0] -%}
+    {{ return(found > 0) }}
+{%- endmacro %}
