@@ -1,8 +1,9 @@
 """Validate one segment file into the typed tree, collecting every error with its line.
 
-This is the only place that knows the shape of the YAML. Checks that need the warehouse
-(columns, types, event types) or the whole project (references, cycles) are passes in
-``resolve.py``.
+The parser (``parse_base`` → ``parse_values`` → ``parse_conditions`` → ``parse_documents``,
+one class each, stacked) is the only place that knows the shape of the YAML. Checks that need
+the warehouse (columns, types, event types) or the whole project (references, cycles) are passes
+in ``resolve.py``.
 """
 
 from __future__ import annotations
