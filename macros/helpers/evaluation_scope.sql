@@ -40,14 +40,27 @@
     {{ return(rows | length == 1 and rows[0][0] == evaluation.baseline_as_of and rows[0][1] == evaluation.baseline_loaded_until) }}
 {%- endmacro %}
 
-{#- pre-hook of int_event_ids__checked: before an incremental evaluation appends, remove what
-    runs after the baseline added (they failed: their ids may include rows loaded again); before a
-    full one, everything (it rebuilds). Outside an evaluation, nothing. -#}
+{#- Whether this evaluation appends to int_event_ids__checked (the ids loaded since the latest
+    successful evaluation), or rebuilds it: it rebuilds when the table does not hold that
+    evaluation's ids (no marker of it: first build, a failed or foreign run, --full-refresh) or
+    when counted events were deleted or rewritten (their hashes would stay). -#}
+{% macro _segments_event_ids_appending(relation) -%}
+    {%- set checked_until = _segments_latest_successful_evaluation('loaded_until') -%}
+    {%- set evaluation = segments_evaluation() -%}
+    {%- if checked_until is none or (evaluation.reason or '').startswith('events ') -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {{ return(checked_until if _segments_event_ids_checked_until(relation, checked_until) else none) }}
+{%- endmacro %}
+
+{#- pre-hook of int_event_ids__checked: before appending, remove what runs after the latest
+    successful evaluation added (they failed: their ids may include rows loaded again); before a
+    rebuild, everything. Outside an evaluation, nothing. -#}
 {% macro segments_forget_unchecked_event_ids() -%}
     {%- if execute and _segments_is_evaluation() and adapter.get_relation(this.database, this.schema, this.identifier) is not none -%}
-        {%- set evaluation = segments_evaluation() -%}
-        {%- if evaluation.mode == 'incremental' -%}
-            delete from {{ this }} where checked_until > {{ segments_timestamp(evaluation.baseline_loaded_until) }}
+        {%- set since = _segments_event_ids_appending(this) -%}
+        {%- if since is not none -%}
+            delete from {{ this }} where checked_until > {{ segments_timestamp(since) }}
         {%- else -%}
             delete from {{ this }}
         {%- endif -%}

@@ -199,9 +199,9 @@
     {%- if not _segments_is_evaluation() -%}{{ return(full) }}{%- endif -%}
     {%- set log_table = _segments_evaluation_log() -%}
     {%- if adapter.get_relation(log_table.database, log_table.schema, log_table.identifier) is none -%}{{ return(full) }}{%- endif -%}
-    {%- set rows = run_query("select mode, loaded_until, baseline_as_of, baseline_loaded_until, baseline_profiles_updated_until, loads_at_baseline_stamp, updates_at_baseline_stamp from " ~ log_table ~ " where evaluation_id = '" ~ invocation_id ~ "'") -%}
+    {%- set rows = run_query("select mode, loaded_until, baseline_as_of, baseline_loaded_until, baseline_profiles_updated_until, loads_at_baseline_stamp, updates_at_baseline_stamp, mode_reason from " ~ log_table ~ " where evaluation_id = '" ~ invocation_id ~ "'") -%}
     {%- if rows | length == 0 -%}{{ return(full) }}{%- endif -%}
-    {%- if rows[0][0] != 'incremental' -%}{{ return({'mode': 'full', 'loaded_until': rows[0][1]}) }}{%- endif -%}
+    {%- if rows[0][0] != 'incremental' -%}{{ return({'mode': 'full', 'loaded_until': rows[0][1], 'reason': rows[0][7]}) }}{%- endif -%}
     {{ return({'mode': 'incremental', 'loaded_until': rows[0][1], 'baseline_as_of': rows[0][2], 'baseline_loaded_until': rows[0][3], 'baseline_profiles_updated_until': rows[0][4], 'loads_at_baseline_stamp': rows[0][5], 'updates_at_baseline_stamp': rows[0][6]}) }}
 {%- endmacro %}
 

@@ -1,7 +1,8 @@
 {#- The hashes of the event ids checked for uniqueness so far, so that an incremental evaluation
     checks its arrivals against 8-byte hashes instead of reading every event id as text (at 100M
-    events the text ids cost 4.4 s a run). An incremental evaluation appends the ids loaded since
-    its baseline; a full one rebuilds the table (deleted or rewritten events make it full). Each
+    events the text ids cost 4.4 s a run). An evaluation appends the ids loaded since the latest
+    successful one; it rebuilds the table when that one's marker is missing or counted events
+    were deleted or rewritten (_segments_event_ids_appending). Each
     run adds a marker row (key_hash NULL) saying up to which loaded_at the table is complete, and
     rows of a run that failed are removed by the next one, so the table is always the ids of
     successful evaluations. The key test (unique_since_last_evaluation) reads it only when its
@@ -14,7 +15,8 @@
 ) }}
 {%- set evaluation = segments_evaluation() -%}
 {%- set loaded_until = evaluation.loaded_until -%}
-{%- set appending = is_incremental() and evaluation.mode == 'incremental' -%}
+{#- (decided before the pre-hook removes anything: the marker it reads is older than any row it removes) -#}
+{%- set since = _segments_event_ids_appending(this) if is_incremental() else none -%}
 with events as (
     select event_id, loaded_at from {{ ref('stg_raw__events') }}
 ),
@@ -27,8 +29,8 @@ checked as (
     select hash(event_id) as key_hash, {{ segments_timestamp(loaded_until) }} as checked_until
     from events
     where event_id is not null and loaded_at < {{ segments_timestamp(loaded_until) }}
-    {%- if appending %}
-      and loaded_at >= {{ segments_timestamp(evaluation.baseline_loaded_until) }}
+    {%- if since is not none %}
+      and loaded_at >= {{ segments_timestamp(since) }}
     {%- endif %}
     union all
     select cast(null as ubigint) as key_hash, {{ segments_timestamp(loaded_until) }} as checked_until
