@@ -33,6 +33,18 @@ def visit(event_id: str, profile_id: str, at: dt.datetime) -> dict:
     }
 
 
+def add_visit(
+    project: TempProject, event_id: str, profile_id: str, at: dt.datetime, loaded: dt.datetime
+) -> None:
+    con = project.connect()
+    con.execute(
+        "insert into raw.events (event_id, profile_id, event_type, event_ts, loaded_at) "
+        "values (?, ?, 'visit', ?, ?)",
+        [event_id, profile_id, at, loaded],
+    )
+    con.close()
+
+
 def last_run(project: TempProject) -> tuple:
     return project.query(
         "select mode, mode_reason, status from segmentation.evaluation_log "
@@ -113,14 +125,8 @@ def test_deleted_or_backdated_events_make_the_evaluation_full(store: TempProject
         "success",
     )
     assert store.members("spanish_visitors") == {"a"}
-    con = store.connect()
     # Stamped as if it had arrived before the previous evaluation: an update would miss it.
-    con.execute(
-        "insert into raw.events (event_id, profile_id, event_type, event_ts, loaded_at) "
-        "values ('e4', 'c', 'visit', ?, ?)",
-        [DAY, DAY - dt.timedelta(hours=1)],
-    )
-    con.close()
+    add_visit(store, "e4", "c", DAY, DAY - dt.timedelta(hours=1))
     store.dbt("run", as_of=(DAY + dt.timedelta(days=3)).isoformat())
     assert last_run(store) == (
         "full",
@@ -155,26 +161,14 @@ def test_arrivals_are_checked_against_the_hashes_of_the_ids_already_checked(
     e1-e3, loaded before day 2's latest stamp); then e1 arrives again: only the table of hashes
     knows it, since the first e1 is neither an arrival nor read as text any more."""
     ids_test = ["--select", "test_name:unique_since_last_evaluation"]
-    con = store.connect()
-    con.execute(
-        "insert into raw.events (event_id, profile_id, event_type, event_ts, loaded_at) "
-        "values ('e4', 'a', 'visit', ?, ?)",
-        [DAY + dt.timedelta(hours=30), DAY + dt.timedelta(hours=30)],
-    )
-    con.close()
+    add_visit(store, "e4", "a", DAY + dt.timedelta(hours=30), DAY + dt.timedelta(hours=30))
     store.dbt("build", as_of=(DAY + dt.timedelta(days=2)).isoformat())
     assert last_run(store)[0] == "incremental"
     assert store.query(
         "select count(*) filter (where key_hash is not null), max(checked_until) "
         "from intermediate.int_event_ids__checked"
     ) == [(3, DAY + dt.timedelta(hours=30))]
-    con = store.connect()
-    con.execute(
-        "insert into raw.events (event_id, profile_id, event_type, event_ts, loaded_at) "
-        "values ('e1', 'a', 'visit', ?, ?)",
-        [DAY + dt.timedelta(hours=40), DAY + dt.timedelta(hours=40)],
-    )
-    con.close()
+    add_visit(store, "e1", "a", DAY + dt.timedelta(hours=40), DAY + dt.timedelta(hours=40))
     failed = store.dbt(
         "test", *ids_test, as_of=(DAY + dt.timedelta(days=3)).isoformat(), check=False
     )
