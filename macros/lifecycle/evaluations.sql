@@ -77,7 +77,8 @@
             {{ plan.baseline.as_of }}, {{ plan.baseline.loaded_until }},
             {{ plan.baseline.profiles_updated_until }}, {{ plan.baseline.loads_at_stamp }},
             {{ plan.baseline.updates_at_stamp }},
-            {{ _segments_loaded_rows(plan.events, plan.loaded_until_sql) }};
+            loaded.loaded_before_rows, loaded.unstamped_rows
+        from {{ _segments_loaded_rows(plan.events, plan.loaded_until_sql) }} as loaded;
     {% endcall %}
     {#- the hook's own transaction is rolled back by dbt: keep the log row -#}
     {%- do adapter.commit() -%}
@@ -137,7 +138,7 @@
         {{ return("the previous evaluation recorded no event counts") }}
     {%- endif -%}
     {%- set stamp = segments_timestamp(baseline[3]) -%}
-    {%- set counts = run_query("select " ~ _segments_loaded_rows(events, stamp) ~ ", " ~ _segments_rows_at(events, 'loaded_at', stamp)).rows[0] -%}
+    {%- set counts = run_query("select loaded_before_rows, unstamped_rows, at_stamp_rows from " ~ _segments_loaded_rows(events, stamp)).rows[0] -%}
     {#- (more rows at the baseline's own stamp are a later load with the same coarse stamp) -#}
     {%- if counts[0] < baseline[7] or counts[1] < baseline[8] or counts[2] < baseline[5] -%}
         {{ return("events the previous evaluation counted were deleted or rewritten") }}
@@ -154,15 +155,18 @@
     {{ return(none) }}
 {%- endmacro %}
 
-{#- `<rows loaded before until>, <rows without loaded_at>` as two SQL expressions: recorded with
-    each evaluation, so that the next can tell counted events deleted or rewritten, and events
-    stamped as if they had arrived before it. -#}
+{#- The events loaded before `until`, without loaded_at, and at `until`, counted in one scan (a
+    subquery with one row): recorded with each evaluation, so that the next can tell counted
+    events deleted or rewritten, and events stamped as if they had arrived before it. -#}
 {% macro _segments_loaded_rows(events, until_sql) -%}
     {%- if until_sql == 'null' -%}
-        null, null
+        (select null as loaded_before_rows, null as unstamped_rows, null as at_stamp_rows)
     {%- else -%}
-        (select count(*) from {{ events }} where loaded_at < {{ until_sql }}),
-        (select count(*) from {{ events }} where loaded_at is null)
+        (select
+            count(*) filter (where loaded_at < {{ until_sql }}) as loaded_before_rows,
+            count(*) filter (where loaded_at is null) as unstamped_rows,
+            count(*) filter (where loaded_at = {{ until_sql }}) as at_stamp_rows
+        from {{ events }})
     {%- endif -%}
 {%- endmacro %}
 
