@@ -7,7 +7,7 @@ STAMP := $(VENV)/.requirements-installed
 export DBT_PROFILES_DIR := $(CURDIR)
 export PYTHONPATH := $(CURDIR)/scripts
 
-.PHONY: venv demo test unit lint generate check clean
+.PHONY: venv demo test unit lint generate check clean spark test-spark
 
 $(STAMP): requirements.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,13 +37,33 @@ demo: venv
 test: venv
 	$(BIN)/python -m pytest -q -n 2 --durations=10
 
+# Spark (docs/spark.md): pyspark and dbt-spark into .venv, the Delta Lake jars from Maven Central
+# into .spark/jars (git-ignored). Idempotent.
+DELTA_VERSION := 4.0.0
+SPARK_STAMP := $(VENV)/.spark-requirements-installed
+SPARK_JARS := .spark/jars/delta-spark_2.13-$(DELTA_VERSION).jar .spark/jars/delta-storage-$(DELTA_VERSION).jar
+
+$(SPARK_STAMP): requirements-spark.txt $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-spark.txt
+	@touch $(SPARK_STAMP)
+
+.spark/jars/%-$(DELTA_VERSION).jar:
+	mvn -q dependency:copy -Dartifact=io.delta:$*:$(DELTA_VERSION) -DoutputDirectory=.spark/jars
+
+spark: $(SPARK_STAMP) $(SPARK_JARS)
+
+# The same YAML on Spark and DuckDB (one JVM for the whole run; its metastore under warehouse/).
+test-spark: spark
+	rm -rf warehouse/spark-test
+	SEGMENTS_SPARK_WAREHOUSE=$(CURDIR)/warehouse/spark-test TZ=UTC $(BIN)/python -m pytest -q -p no:cacheprovider --durations=5 tests_spark
+
 # The inner loop: the compiler's tests and doctests, no dbt (seconds).
 unit: venv
 	$(BIN)/python -m pytest -q -m unit -n 2
 
 lint: venv
-	$(BIN)/ruff check scripts tests
-	$(BIN)/ruff format --check scripts tests
+	$(BIN)/ruff check scripts tests tests_spark
+	$(BIN)/ruff format --check scripts tests tests_spark
 	scripts/seg generate --check
 
 generate: venv

@@ -13,7 +13,7 @@
 {{ segments_repeated_keys(model, [column_name], column_name ~ ' is not null') }}
 {%- elif _segments_event_ids_checked_until(state, checked_until) %}
 {%- set candidates = run_query(
-    'select count(*) from ' ~ model ~ ' where (' ~ arrived_filter ~ ') and hash(' ~ column_name ~ ') in '
+    'select count(*) from ' ~ model ~ ' where (' ~ arrived_filter ~ ') and ' ~ segments_key_hash(column_name) ~ ' in '
     ~ '(select key_hash from ' ~ state ~ ' where key_hash is not null and checked_until <= ' ~ segments_timestamp(checked_until) ~ ')'
 ).columns[0].values()[0] if execute else 0 %}
 with arrived as (
@@ -33,7 +33,7 @@ among_arrivals as (
 {#- rare: true repeats, or a hash shared by two ids -#}
 candidate_ids as (
     select id from arrived
-    where hash(id) in (
+    where {{ segments_key_hash('id') }} in (
         select key_hash from {{ state }}
         where key_hash is not null and checked_until <= {{ segments_timestamp(checked_until) }}
     )

@@ -8,7 +8,7 @@ with definitions as (
     select
         {{ segments_string_literal(row.model) }} as model,
         {{ segments_string_literal(row.description) }} as description,
-        cast({{ segments_literal(row.owner) }} as varchar) as owner,
+        cast({{ segments_literal(row.owner) }} as string) as owner,
         {{ segments_string_literal(row.direction) }} as direction,
         {{ segments_string_literal(row.prediction_window) }} as prediction_window,
         {{ segments_timestamp(as_of - modules.datetime.timedelta(seconds=row.prediction_window_seconds)) }} as cutoff,
@@ -21,16 +21,16 @@ with definitions as (
     {%- endif %}
     {%- else %}
     select
-        cast(null as varchar) as model,
-        cast(null as varchar) as description,
-        cast(null as varchar) as owner,
-        cast(null as varchar) as direction,
-        cast(null as varchar) as prediction_window,
+        cast(null as string) as model,
+        cast(null as string) as description,
+        cast(null as string) as owner,
+        cast(null as string) as direction,
+        cast(null as string) as prediction_window,
         cast(null as timestamp) as cutoff,
         cast(null as timestamp) as scored_at,
-        cast(null as varchar) as definition,
-        cast(null as varchar) as definition_hash,
-        cast(null as varchar) as source_file
+        cast(null as string) as definition,
+        cast(null as string) as definition_hash,
+        cast(null as string) as source_file
     where 1 = 0
     {%- endfor %}
 )
@@ -40,9 +40,9 @@ select * from definitions
 {#- The columns of a training run that leave the intermediate layer (not the serialized model). -#}
 {% macro _propensity_training_columns() -%}
     {{ return({
-        'model': 'varchar',
-        'status': 'varchar',
-        'message': 'varchar',
+        'model': 'string',
+        'status': 'string',
+        'message': 'string',
         'trained_at': 'timestamp',
         'training_seconds': 'double',
         'examples': 'bigint',
@@ -54,21 +54,21 @@ select * from definitions
         'top_decile_lift': 'double',
         'deciles': 'struct(decile integer, profiles bigint, positives bigint, positive_rate double, lift double, cumulative_gain double)[]',
         'trees': 'integer',
-        'parameters': 'varchar',
-        'features': 'varchar[]',
-        'feature_importance': 'struct(feature varchar, gain double)[]',
+        'parameters': 'string',
+        'features': 'string[]',
+        'feature_importance': 'struct(feature string, gain double)[]',
     }) }}
 {%- endmacro %}
 
 {% macro _propensity_score_columns() -%}
     {{ return({
-        'model': 'varchar',
-        'profile_id': 'varchar',
+        'model': 'string',
+        'profile_id': 'string',
         'probability': 'double',
         'log_odds': 'double',
         'base_value': 'double',
         'contributions': 'double[]',
-        'factors': 'struct(feature varchar, value varchar, contribution double)[]',
+        'factors': 'struct(feature string, value string, contribution double)[]',
     }) }}
 {%- endmacro %}
 

@@ -140,3 +140,67 @@
 {% macro duckdb__segments_materialized() -%}
     materialized
 {%- endmacro %}
+
+{#- The type of event properties: JSON where the engine has one, JSON text elsewhere. -#}
+{% macro segments_json_type() -%}
+    {{ return(adapter.dispatch('segments_json_type', 'segments')()) }}
+{%- endmacro %}
+{% macro default__segments_json_type() -%}
+    {{ return('json') }}
+{%- endmacro %}
+{% macro spark__segments_json_type() -%}
+    {{ return('string') }}
+{%- endmacro %}
+
+{#- A 64-bit hash of a key (one or more columns), for state that keeps keys compactly. -#}
+{% macro segments_key_hash(key_sql) -%}
+    {{ return(adapter.dispatch('segments_key_hash', 'segments')(key_sql)) }}
+{%- endmacro %}
+{% macro default__segments_key_hash(key_sql) -%}
+    hash({{ key_sql }})
+{%- endmacro %}
+{% macro spark__segments_key_hash(key_sql) -%}
+    xxhash64({{ key_sql }})
+{%- endmacro %}
+{% macro segments_key_hash_type() -%}
+    {{ return(adapter.dispatch('segments_key_hash_type', 'segments')()) }}
+{%- endmacro %}
+{% macro default__segments_key_hash_type() -%}
+    {{ return('ubigint') }}
+{%- endmacro %}
+{% macro spark__segments_key_hash_type() -%}
+    {{ return('bigint') }}
+{%- endmacro %}
+
+{#- (profile_id, verdict_column) for each boolean column that is true in a relation: the
+    verdict columns unpivoted to one row per member. -#}
+{% macro segments_true_columns(relation, columns) -%}
+    {{ return(adapter.dispatch('segments_true_columns', 'segments')(relation, columns)) }}
+{%- endmacro %}
+{% macro default__segments_true_columns(relation, columns) -%}
+    select profile_id, verdict_column
+    from (
+        unpivot (select profile_id, {{ columns | join(', ') }} from {{ relation }})
+        on {{ columns | join(', ') }}
+        into name verdict_column value is_member
+    ) as verdicts
+    where is_member
+{%- endmacro %}
+{% macro spark__segments_true_columns(relation, columns) -%}
+    select profile_id, verdict_column
+    from {{ relation }}
+    unpivot (is_member for verdict_column in ({{ columns | join(', ') }})) as verdicts
+    where is_member
+{%- endmacro %}
+
+{#- The incremental strategy that replaces rows by their unique key: delete+insert where the
+    engine has it (cheaper than a merge on DuckDB), a Delta merge on Spark. -#}
+{% macro segments_keyed_strategy() -%}
+    {{ return(adapter.dispatch('segments_keyed_strategy', 'segments')()) }}
+{%- endmacro %}
+{% macro default__segments_keyed_strategy() -%}
+    {{ return('delete+insert') }}
+{%- endmacro %}
+{% macro spark__segments_keyed_strategy() -%}
+    {{ return('merge') }}
+{%- endmacro %}

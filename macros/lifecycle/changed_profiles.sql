@@ -23,8 +23,8 @@
 {%- if evaluation.mode != 'incremental' or spec.full_only -%}
 {#- a full evaluation re-evaluates everyone: nothing to select -#}
 select
-    cast(null as varchar) as profile_id,
-    cast(null as varchar) as reason,
+    cast(null as string) as profile_id,
+    cast(null as string) as reason,
     cast(null as boolean) as arrival_uncertain,
     cast(null as boolean) as attributes_changed
 where 1 = 0

@@ -10,7 +10,7 @@
 {%- endmacro %}
 
 {% macro _segments_evaluation_log() -%}
-    {{ return(api.Relation.create(database=target.database, schema='segmentation', identifier='evaluation_log')) }}
+    {{ return(segments_relation('segmentation', 'evaluation_log')) }}
 {%- endmacro %}
 
 {% macro begin_evaluation() -%}
@@ -21,47 +21,29 @@
     {%- if not _segments_is_evaluation() -%}{{ return('') }}{%- endif -%}
     {%- set log_table = _segments_evaluation_log() -%}
     {%- set as_of = segments_as_of() -%}
-    {% call statement('create_evaluation_log') %}
-        create schema if not exists {{ api.Relation.create(database=log_table.database, schema='segmentation') }};
-        create table if not exists {{ log_table }} (
-            evaluation_id varchar,
-            as_of timestamp,
-            started_at timestamp,
-            finished_at timestamp,
-            mode varchar,
-            segments_evaluated integer,
-            profiles_evaluated bigint,
-            status varchar,
-            error_message varchar,
-            mode_reason varchar,
-            definitions_hash varchar,
-            loaded_until timestamp,
-            profiles_updated_until timestamp,
-            baseline_as_of timestamp,
-            baseline_loaded_until timestamp,
-            baseline_profiles_updated_until timestamp
-        );
-        {#- added after the first release: logs of older warehouses gain them -#}
-        alter table {{ log_table }} add column if not exists loaded_until_rows bigint;
-        alter table {{ log_table }} add column if not exists profiles_updated_until_rows bigint;
-        alter table {{ log_table }} add column if not exists loads_at_baseline_stamp boolean;
-        alter table {{ log_table }} add column if not exists updates_at_baseline_stamp boolean;
-        alter table {{ log_table }} add column if not exists loaded_before_rows bigint;
-        alter table {{ log_table }} add column if not exists unstamped_rows bigint;
-        {#- a run that is still 'running' when the next one starts (DuckDB lets one writer in at
-            a time) was killed: say so, so that nobody waits for it -#}
-        update {{ log_table }}
-        set status = 'interrupted',
-            error_message = 'the run ended without recording how (killed, or the machine stopped)'
-        where status = 'running';
-    {% endcall %}
+    {%- set columns = [
+        ['evaluation_id', 'string'], ['as_of', 'timestamp'], ['started_at', 'timestamp'],
+        ['finished_at', 'timestamp'], ['mode', 'string'], ['segments_evaluated', 'integer'],
+        ['profiles_evaluated', 'bigint'], ['status', 'string'], ['error_message', 'string'],
+        ['mode_reason', 'string'], ['definitions_hash', 'string'], ['loaded_until', 'timestamp'],
+        ['profiles_updated_until', 'timestamp'], ['baseline_as_of', 'timestamp'],
+        ['baseline_loaded_until', 'timestamp'], ['baseline_profiles_updated_until', 'timestamp'],
+        ['loaded_until_rows', 'bigint'], ['profiles_updated_until_rows', 'bigint'],
+        ['loads_at_baseline_stamp', 'boolean'], ['updates_at_baseline_stamp', 'boolean'],
+        ['loaded_before_rows', 'bigint'], ['unstamped_rows', 'bigint'],
+    ] -%}
+    {%- do segments_create_table_if_missing(log_table, columns) -%}
+    {#- a run that is still 'running' when the next one starts (DuckDB lets one writer in at
+        a time) was killed: say so, so that nobody waits for it -#}
+    {%- do segments_execute([
+        "update " ~ log_table ~ " set status = 'interrupted', error_message = 'the run ended without recording how (killed, or the machine stopped)' where status = 'running'"
+    ]) -%}
     {%- set latest = run_query("select max(as_of) from " ~ log_table ~ " where status = 'success'").columns[0].values()[0] -%}
     {%- if latest is not none and as_of < latest -%}
         {{ exceptions.raise_compiler_error("as_of " ~ as_of ~ " is earlier than the latest evaluation (" ~ latest ~ "): evaluations only move forward, so nothing was changed. Evaluate at " ~ latest ~ " or later, or rebuild history over past dates with scripts/seg backfill.") }}
     {%- endif -%}
     {%- set plan = _segments_plan_evaluation(log_table) -%}
-    {% call statement('record_evaluation_start') %}
-        delete from {{ log_table }} where as_of = {{ segments_timestamp(as_of) }};
+    {%- set record_start %}
         insert into {{ log_table }} (
             evaluation_id, as_of, started_at, mode, status, mode_reason, definitions_hash,
             loaded_until, loaded_until_rows, profiles_updated_until, profiles_updated_until_rows,
@@ -78,8 +60,9 @@
             {{ plan.baseline.profiles_updated_until }}, {{ plan.baseline.loads_at_stamp }},
             {{ plan.baseline.updates_at_stamp }},
             loaded.loaded_before_rows, loaded.unstamped_rows
-        from {{ _segments_loaded_rows(plan.events, plan.loaded_until_sql) }} as loaded;
-    {% endcall %}
+        from {{ _segments_loaded_rows(plan.events, plan.loaded_until_sql) }} as loaded
+    {%- endset -%}
+    {%- do segments_execute(["delete from " ~ log_table ~ " where as_of = " ~ segments_timestamp(as_of), record_start]) -%}
     {#- the hook's own transaction is rolled back by dbt: keep the log row -#}
     {%- do adapter.commit() -%}
     {#- dbt listed the relations before this hook created the log: tell its cache, so that the
@@ -220,21 +203,23 @@
     {%- for result in results -%}
         {%- if result.status in ('error', 'fail') -%}
             {%- do failures.append(result.node.name ~ ': ' ~ (result.message or result.status)) -%}
-        {%- elif result.node.resource_type == 'model' and result.node.config.materialized == 'published_segments' -%}
+        {%- elif result.status == 'success' and result.node.resource_type == 'model' and result.node.config.materialized == 'published_segments' -%}
             {%- do segments_done.append(result.node) -%}
         {%- endif -%}
     {%- endfor -%}
-    {%- set profiles = adapter.get_relation(target.database, 'intermediate', 'int_profiles__evaluated') -%}
-    {%- set profiles_sql = '(select count(*) from ' ~ profiles ~ ')' if profiles is not none and not failures else 'null' -%}
-    {% call statement('record_evaluation_end') %}
-        update {{ _segments_evaluation_log() }}
-        set finished_at = current_timestamp::timestamp,
-            segments_evaluated = {{ '(select count(*) from ' ~ segments_done[0].relation_name ~ ')' if segments_done else 0 }},
-            profiles_evaluated = {{ profiles_sql }},
-            status = {{ "'error'" if failures else "'success'" }},
-            error_message = {{ segments_string_literal(failures | join('; ')) if failures else 'null' }}
-        where evaluation_id = '{{ invocation_id }}';
-    {% endcall %}
+    {%- set profiles = load_relation(segments_relation('intermediate', 'int_profiles__evaluated')) -%}
+    {#- counted first: an UPDATE with subqueries is not portable (Delta rejects it) -#}
+    {%- set segments_count = run_query('select count(*) from ' ~ segments_done[0].relation_name)[0][0] if segments_done else 0 -%}
+    {%- set profiles_count = run_query('select count(*) from ' ~ profiles)[0][0] if profiles is not none and not failures else none -%}
+    {%- do segments_execute([
+        "update " ~ _segments_evaluation_log()
+        ~ " set finished_at = current_timestamp::timestamp"
+        ~ ", segments_evaluated = " ~ segments_count
+        ~ ", profiles_evaluated = " ~ (profiles_count if profiles_count is not none else 'null')
+        ~ ", status = " ~ ("'error'" if failures else "'success'")
+        ~ ", error_message = " ~ (segments_string_literal(failures | join('; ')) if failures else 'null')
+        ~ " where evaluation_id = '" ~ invocation_id ~ "'"
+    ]) -%}
     {%- do adapter.commit() -%}
 {%- endmacro %}
 
@@ -260,8 +245,10 @@
     spans it opened and reopening the ones it closed. -#}
 {% macro segments_reopen_evaluation() -%}
     {%- if execute and adapter.get_relation(this.database, this.schema, this.identifier) is not none -%}
-        delete from {{ this }} where entered_at >= {{ segments_as_of_sql() }};
-        update {{ this }} set exited_at = null where exited_at >= {{ segments_as_of_sql() }}
+        {{- segments_hook_statements([
+            'delete from ' ~ this ~ ' where entered_at >= ' ~ segments_as_of_sql(),
+            'update ' ~ this ~ ' set exited_at = null where exited_at >= ' ~ segments_as_of_sql(),
+        ]) -}}
     {%- endif -%}
 {%- endmacro %}
 

@@ -56,7 +56,7 @@
 {%- endmacro %}
 
 {% macro _segments_attribute_reference_as_text(column) -%}
-    cast(profile.{{ adapter.quote(column) }} as varchar)
+    cast(profile.{{ adapter.quote(column) }} as string)
 {%- endmacro %}
 
 {#- Does this event match the matcher (types and where)? -#}

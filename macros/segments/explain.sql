@@ -32,12 +32,12 @@ select * from final
 {%- endmacro %}
 
 {% macro _segments_text(sql) -%}
-    cast({{ sql }} as varchar)
+    cast({{ sql }} as string)
 {%- endmacro %}
 
 {#- Containers, references, scores and sql show their verdict only. -#}
 {% macro _segments_nothing_observed() -%}
-    cast(null as varchar)
+    cast(null as string)
 {%- endmacro %}
 
 {% macro default__segments_observed_all(node, aggregates) -%}{{ _segments_nothing_observed() }}{%- endmacro %}
@@ -68,7 +68,7 @@ select * from final
     {%- set parts = [] -%}
     {%- for step in range(1, node.step_count + 1) -%}
         {%- set cte = node.sequence_id ~ '__step_' ~ step -%}
-        {%- do parts.append("'step " ~ step ~ ": ' || coalesce((select count(distinct step_ts) || ' chain end(s), last ' || cast(max(step_ts) as varchar) from " ~ cte ~ " having count(*) > 0), 'no chain continues here')") -%}
+        {%- do parts.append("'step " ~ step ~ ": ' || coalesce((select count(distinct step_ts) || ' chain end(s), last ' || cast(max(step_ts) as string) from " ~ cte ~ " having count(*) > 0), 'no chain continues here')") -%}
     {%- endfor -%}
     ({{ parts | join(" || '; ' || ") }})
 {%- endmacro %}

@@ -46,7 +46,7 @@
     {%- set published = listed.columns[0].values() | list -%}
     {%- set written_again = published | reject('in', carried) | list -%}
     {% call statement('publish_segment_tables') -%}
-        create schema if not exists {{ api.Relation.create(database=target.database, schema=tables_schema) }};
+        create schema if not exists {{ segments_relation(tables_schema) }};
         {%- if written_again %}
         {#- the current members grouped by segment, so that each table's insert reads only its
             own row groups (zone maps) instead of scanning every member of every segment: with 500
@@ -66,7 +66,7 @@
         where status in ('realized', 'exited');
         {%- endif %}
         {%- for row in listed %}
-        {%- set relation = api.Relation.create(database=target.database, schema=tables_schema, identifier=row[0]) %}
+        {%- set relation = segments_relation(tables_schema, row[0]) %}
         {%- if row[0] in carried %}
         {{ _segments_carry_table_forward(relation, 'segment_membership_changes', row[0]) }}
         {%- else %}
@@ -81,7 +81,7 @@
         drop table segment_members_in_order;
         {%- endif %}
         {%- for segment in previously if segment not in published %}
-        drop table if exists {{ api.Relation.create(database=target.database, schema=tables_schema, identifier=segment) }};
+        drop table if exists {{ segments_relation(tables_schema, segment) }};
         {%- endfor %}
     {%- endcall %}
 
@@ -102,10 +102,10 @@
     holds the current members with segment_key = hash(segment), grouped by it. -#}
 {% macro _segments_publish_table(relation, members, segment) -%}
         create or replace table {{ relation }} (
-            profile_id varchar not null,
+            profile_id string not null,
             qualified_at timestamp not null,
             evaluated_at timestamp not null,
-            split varchar
+            split string
         );
         insert into {{ relation }}
         select profile_id, qualified_at, evaluated_at, split

@@ -6,7 +6,7 @@
 {% macro default__segments_array_literal(items) -%}
     {%- set quoted = [] -%}
     {%- for item in items -%}{%- do quoted.append(segments_string_literal(item)) -%}{%- endfor -%}
-    cast([{{ quoted | join(', ') }}] as varchar[])
+    cast([{{ quoted | join(', ') }}] as string[])
 {%- endmacro %}
 {% macro spark__segments_array_literal(items) -%}
     {%- set quoted = [] -%}
@@ -24,7 +24,7 @@ with definitions as (
     select
         {{ segments_string_literal(row.segment) }} as segment,
         {{ segments_string_literal(row.description) }} as description,
-        cast({{ segments_literal(row.owner) }} as varchar) as owner,
+        cast({{ segments_literal(row.owner) }} as string) as owner,
         {{ segments_array_literal(row.tags) }} as tags,
         {{ segments_string_literal(row.definition) }} as definition,
         {{ segments_string_literal(row.definition_hash) }} as definition_hash,
@@ -35,14 +35,14 @@ with definitions as (
     {%- endif %}
     {%- else %}
     select
-        cast(null as varchar) as segment,
-        cast(null as varchar) as description,
-        cast(null as varchar) as owner,
+        cast(null as string) as segment,
+        cast(null as string) as description,
+        cast(null as string) as owner,
         {{ segments_array_literal([]) }} as tags,
-        cast(null as varchar) as definition,
-        cast(null as varchar) as definition_hash,
+        cast(null as string) as definition,
+        cast(null as string) as definition_hash,
         {{ segments_array_literal([]) }} as depends_on,
-        cast(null as varchar) as source_file
+        cast(null as string) as source_file
     where 1 = 0
     {%- endfor %}
 )

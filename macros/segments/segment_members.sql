@@ -34,22 +34,11 @@ verdicts_{{ layer }} as (
 
 qualified as (
     {%- if segments %}
-    select profile_id, verdict_column
-    from (
-        unpivot (
-            select
-                profile_id,
-                {%- for segment in segments %}
-                {{ _segments_verdict_column(segment.name) }}{{ ',' if not loop.last }}
-                {%- endfor %}
-            from verdicts_{{ layers - 1 }}
-        )
-        on {% for segment in segments %}{{ _segments_verdict_column(segment.name) }}{{ ', ' if not loop.last }}{% endfor %}
-        into name verdict_column value is_member
-    ) as verdicts
-    where is_member
+    {%- set verdict_columns = [] -%}
+    {%- for segment in segments -%}{%- do verdict_columns.append(_segments_verdict_column(segment.name)) -%}{%- endfor %}
+    {{ segments_true_columns('verdicts_' ~ (layers - 1), verdict_columns) }}
     {%- else %}
-    select cast(null as varchar) as profile_id, cast(null as varchar) as verdict_column
+    select cast(null as string) as profile_id, cast(null as string) as verdict_column
     where 1 = 0
     {%- endif %}
 ),
@@ -85,7 +74,7 @@ final as (
             {%- endfor %}
         end as split
         {%- else %}
-        cast(null as varchar) as split
+        cast(null as string) as split
         {%- endif %}
     from members
 )
@@ -102,7 +91,7 @@ select * from final
     bucket, a stable hash of (segment, profile) in 0..9999. NULL without splits. -#}
 {% macro _segments_split(segment_name, splits, profile_sql) -%}
     {%- if not splits -%}
-        cast(null as varchar)
+        cast(null as string)
     {%- else -%}
         {%- set bucket = segments_hash_bucket(segments_string_literal(segment_name ~ ':') ~ ' || ' ~ profile_sql) -%}
         case

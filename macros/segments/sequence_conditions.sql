@@ -163,7 +163,7 @@ matches as (
     union all
     {%- endif %}
     {%- else %}
-    select cast(null as varchar) as profile_id, cast(null as varchar) as sequence_id
+    select cast(null as string) as profile_id, cast(null as string) as sequence_id
     where 1 = 0
     {%- endfor %}
 ),

@@ -23,17 +23,17 @@ with events as (
 
 checked as (
     {%- if loaded_until is none %}
-    select cast(null as ubigint) as key_hash, cast(null as timestamp) as checked_until
+    select cast(null as {{ segments_key_hash_type() }}) as key_hash, cast(null as timestamp) as checked_until
     where 1 = 0
     {%- else %}
-    select hash(event_id) as key_hash, {{ segments_timestamp(loaded_until) }} as checked_until
+    select {{ segments_key_hash('event_id') }} as key_hash, {{ segments_timestamp(loaded_until) }} as checked_until
     from events
     where event_id is not null and loaded_at < {{ segments_timestamp(loaded_until) }}
     {%- if since is not none %}
       and loaded_at >= {{ segments_timestamp(since) }}
     {%- endif %}
     union all
-    select cast(null as ubigint) as key_hash, {{ segments_timestamp(loaded_until) }} as checked_until
+    select cast(null as {{ segments_key_hash_type() }}) as key_hash, {{ segments_timestamp(loaded_until) }} as checked_until
     {%- endif %}
 ),
 

@@ -22,7 +22,7 @@ previous_rows as (
     select profile_id, row_hash from {{ this }}
     where not is_deleted
     {%- else %}
-    select cast(null as varchar) as profile_id, cast(null as varchar) as row_hash
+    select cast(null as string) as profile_id, cast(null as string) as row_hash
     where 1 = 0
     {%- endif %}
 ),

@@ -2,8 +2,8 @@
     any extra typed columns pass through and are addressable as event properties. -#}
 {%- set source_relation = source('raw', 'events') -%}
 {%- set source_columns = _segments_columns(source_relation) -%}
-{%- set required = {'event_id': 'varchar', 'profile_id': 'varchar', 'event_type': 'varchar', 'event_ts': 'timestamp'} -%}
-{%- set optional = {'properties': 'json', 'session_id': 'varchar', 'loaded_at': 'timestamp'} -%}
+{%- set required = {'event_id': 'string', 'profile_id': 'string', 'event_type': 'string', 'event_ts': 'timestamp'} -%}
+{%- set optional = {'properties': segments_json_type(), 'session_id': 'string', 'loaded_at': 'timestamp'} -%}
 {%- set selected = [] -%}
 {%- for name, sql_type in required.items() -%}
     {%- do selected.append('cast(' ~ name ~ ' as ' ~ sql_type ~ ') as ' ~ name) -%}
