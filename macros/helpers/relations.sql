@@ -95,3 +95,19 @@
 {% macro spark__segments_add_column_sql(relation, name, type) -%}
     alter table {{ relation }} add columns ({{ name }} {{ type }})
 {%- endmacro %}
+
+{#- A statement deleting the rows of `relation` whose key is among the rows of a query. Delta
+    rejects subqueries in DELETE: a merge that deletes the matches does it there. -#}
+{% macro segments_delete_keys_sql(relation, columns, keys_sql) -%}
+    {{ return(adapter.dispatch('segments_delete_keys_sql', 'segments')(relation, columns, keys_sql)) }}
+{%- endmacro %}
+{% macro default__segments_delete_keys_sql(relation, columns, keys_sql) -%}
+    delete from {{ relation }} where ({{ columns | join(', ') }}) in ({{ keys_sql }})
+{%- endmacro %}
+{% macro spark__segments_delete_keys_sql(relation, columns, keys_sql) -%}
+    {%- set matches = [] -%}
+    {%- for name in columns -%}{%- do matches.append('target.' ~ name ~ ' = keys.' ~ name) -%}{%- endfor -%}
+    merge into {{ relation }} as target using ({{ keys_sql }}) as keys
+    on {{ matches | join(' and ') }}
+    when matched then delete
+{%- endmacro %}

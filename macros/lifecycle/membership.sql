@@ -45,9 +45,11 @@
     {%- if carried_from is none -%}
         delete from {{ this }}
     {%- else -%}
-        delete from {{ this }}
-        where status = 'exited'
-           or (segment, profile_id) in (select segment, profile_id from {{ spans }} where {{ _segments_span_changed(spans, carried_from) }});
-        update {{ this }} set status = 'existing', evaluated_at = {{ segments_as_of_sql() }}
+        {%- set changed_pairs = 'select distinct segment, profile_id from ' ~ spans ~ ' where ' ~ _segments_span_changed(spans, carried_from) -%}
+        {{- segments_hook_statements([
+            "delete from " ~ this ~ " where status = 'exited'",
+            segments_delete_keys_sql(this, ['segment', 'profile_id'], changed_pairs),
+            "update " ~ this ~ " set status = 'existing', evaluated_at = " ~ segments_as_of_sql(),
+        ]) -}}
     {%- endif -%}
 {%- endmacro %}

@@ -11,8 +11,8 @@
     {%- set previously = run_query('select segment from ' ~ existing).columns[0].values() | list if existing is not none else [] -%}
     {%- set schema_views = [] -%}
     {%- if existing is not none -%}
-        {%- for relation in adapter.list_relations_without_caching(segments_relation(tables_schema)) -%}
-            {%- do schema_views.append(relation.identifier) -%}
+        {%- for row in run_query('show views in ' ~ segments_relation(tables_schema)) -%}
+            {%- do schema_views.append(row[1]) -%}
         {%- endfor -%}
     {%- endif -%}
 

@@ -30,6 +30,7 @@ from .demo_store_sql import (
     sessions_sql,
     uniform_sql,
 )
+from .spark import add_target_option, copy_if_spark
 from .store import connect
 from .warehouse import warehouse_path
 
@@ -197,6 +198,7 @@ def add_parser(verbs: argparse._SubParsersAction) -> None:
     demo.add_argument(
         "--force", action="store_true", help="replace raw tables even if files were loaded"
     )
+    add_target_option(demo)
     demo.set_defaults(func=_run)
 
 
@@ -205,9 +207,10 @@ def _run(args: argparse.Namespace) -> int:
         print("seg demo: --profiles and --events must be positive and --days at least 28")
         return 2
     spec = DemoSpec(args.profiles, args.events, args.seed, args.end, args.days)
+    database = args.database or warehouse_path(args.project_dir)
     try:
-        generate(args.database or warehouse_path(args.project_dir), spec, force=args.force)
+        generate(database, spec, force=args.force)
     except DemoRefused as exc:
         print(f"seg demo: {exc}", file=sys.stderr)
         return 1
-    return 0
+    return copy_if_spark(args, database, "demo")

@@ -23,6 +23,7 @@ import duckdb
 import yaml
 
 from .language.errors import closest
+from .spark import add_target_option, copy_if_spark
 from .store import connect, quote, table_columns
 from .warehouse import warehouse_path
 
@@ -381,6 +382,7 @@ def add_parser(verbs: argparse._SubParsersAction) -> None:
         help="other source columns go into properties JSON (default) or typed columns",
     )
     load.add_argument("--database", type=Path, help="DuckDB file (default: SEGMENTS_DUCKDB_PATH)")
+    add_target_option(load)
     load.set_defaults(func=_run)
 
 
@@ -406,7 +408,8 @@ def _run(args: argparse.Namespace) -> int:
     mapping.timezone = args.timezone or mapping.timezone
     mapping.extra = args.extra or mapping.extra
     mapping.file_format = args.format or mapping.file_format
-    con = connect(args.database or warehouse_path(args.project_dir))
+    database = args.database or warehouse_path(args.project_dir)
+    con = connect(database)
     status = 0
     try:
         for path in args.files:
@@ -417,4 +420,4 @@ def _run(args: argparse.Namespace) -> int:
                 status = 1
     finally:
         con.close()
-    return status
+    return status or copy_if_spark(args, database, "load")

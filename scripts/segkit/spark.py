@@ -13,8 +13,10 @@ Example::
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
+import sys
 import tempfile
 from pathlib import Path
 
@@ -85,3 +87,27 @@ def copy_raw_to_spark(database: Path, project_dir: Path) -> list[str]:
         ):
             raise RuntimeError("the Spark raw tables could not be replaced (dbt's log says why)")
     return tables
+
+
+def add_target_option(parser: argparse.ArgumentParser) -> None:
+    """`--target spark`: after writing the DuckDB raw tables, copy them to Spark."""
+    parser.add_argument(
+        "--target",
+        dest="dbt_target",
+        choices=["dev", "spark"],
+        default="dev",
+        help="dbt target whose raw tables receive the rows (default dev, DuckDB)",
+    )
+
+
+def copy_if_spark(args: argparse.Namespace, database: Path, verb: str) -> int:
+    """Copy the raw tables to Spark when `--target spark` was given; an exit status."""
+    if args.dbt_target != "spark":
+        return 0
+    try:
+        tables = copy_raw_to_spark(database, args.project_dir)
+    except (RuntimeError, ImportError) as exc:
+        print(f"seg {verb}: {exc} (run make spark first?)", file=sys.stderr)
+        return 1
+    print(f"copied raw.{', raw.'.join(tables)} to Spark")
+    return 0
