@@ -58,3 +58,18 @@
         {{ exceptions.raise_compiler_error("Generated segment models are out of date; run scripts/seg generate (it validates the definitions) and build again. Nothing was built.\n  " ~ problems | join("\n  ")) }}
     {%- endif -%}
 {%- endmacro %}
+
+{#- Spark: dbt-spark runs no Python models outside Databricks, so a project with Customer AI
+    models stops here, saying what to do, instead of at the first Python model's error
+    (dbt-databricks, which also reads the spark__ macros, runs them: it passes). -#}
+{% macro spark__check_generated_models() -%}
+    {%- if not execute -%}{{ return('') }}{%- endif -%}
+    {%- set python_models = [] -%}
+    {%- for node in graph.nodes.values() if node.resource_type == 'model' and node.language == 'python' and node.config.enabled -%}
+        {%- do python_models.append(node.name) -%}
+    {%- endfor -%}
+    {%- if python_models and target.type == 'spark' -%}
+        {{ exceptions.raise_compiler_error("Customer AI's models are dbt Python models, which dbt-spark does not run outside Databricks (dbt-databricks does). Nothing was built. Remove the propensity models (and the segments on them) from " ~ var('segments_path', 'segments') ~ "/ to evaluate the other segments on Spark, or use the DuckDB target or a databricks target (docs/spark.md).\n  " ~ python_models | sort | join("\n  ")) }}
+    {%- endif -%}
+    {{ log("check_generated_models: the freshness check of generated segment models runs on DuckDB only; run scripts/seg generate --check first", info=true) }}
+{%- endmacro %}
