@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +48,42 @@ def batches(draw: st.DrawFn):  # type: ignore[no-untyped-def]
     return as_of, events, profiles, definitions
 
 
+def write_batch(
+    project: TempProject,
+    events: list[dict[str, Any]],
+    profiles: list[dict[str, Any]],
+    definitions: list[tuple[str, dict[str, Any]]],
+) -> None:
+    """The batch's store and definitions in the project, models generated."""
+    project.write_store(events, profiles, EVENT_COLUMN_TYPES, PROFILE_TYPES)
+    for name, condition in definitions:
+        project.write_segment(
+            name, {"segment": name, "description": "generated", "condition": condition}
+        )
+    project.generate()
+
+
+def disagreements_with_the_evaluator(
+    as_of: dt.datetime,
+    events: list[dict[str, Any]],
+    profiles: list[dict[str, Any]],
+    definitions: list[tuple[str, dict[str, Any]]],
+    members: Callable[[str], set[str]],
+) -> list[str]:
+    """The segments whose members (read by `members`) are not the evaluator's."""
+    store = Store(events, {p["profile_id"]: p for p in profiles}, as_of, tuple(EVENT_COLUMN_TYPES))
+    disagreements = []
+    for name, condition in definitions:
+        expected = store.members(name, condition)
+        actual = members(name)
+        if expected != actual:
+            disagreements.append(
+                f"{name}: sql-only={sorted(actual - expected)} evaluator-only={sorted(expected - actual)}\n"
+                + yaml.safe_dump(condition, sort_keys=False)
+            )
+    return disagreements
+
+
 def _disagreements(
     folder: Path,
     as_of: dt.datetime,
@@ -56,24 +93,11 @@ def _disagreements(
 ) -> tuple[TempProject, list[str]]:
     """Evaluate the definitions with dbt and with the evaluator; the segments they disagree on."""
     project = TempProject(folder / "project")
-    project.write_store(events, profiles, EVENT_COLUMN_TYPES, PROFILE_TYPES)
-    for name, condition in definitions:
-        project.write_segment(
-            name, {"segment": name, "description": "generated", "condition": condition}
-        )
-    project.generate()
+    write_batch(project, events, profiles, definitions)
     project.dbt("run", as_of=as_of.isoformat())
-    store = Store(events, {p["profile_id"]: p for p in profiles}, as_of, tuple(EVENT_COLUMN_TYPES))
-    disagreements = []
-    for name, condition in definitions:
-        expected = store.members(name, condition)
-        actual = project.members(name)
-        if expected != actual:
-            disagreements.append(
-                f"{name}: sql-only={sorted(actual - expected)} evaluator-only={sorted(expected - actual)}\n"
-                + yaml.safe_dump(condition, sort_keys=False)
-            )
-    return project, disagreements
+    return project, disagreements_with_the_evaluator(
+        as_of, events, profiles, definitions, project.members
+    )
 
 
 @dbt_examples(BATCHES)
