@@ -36,6 +36,7 @@ class SparkProject(TempProject):
         jars = folder / ".spark"
         jars.mkdir(exist_ok=True)
         (jars / "jars").symlink_to(ROOT / ".spark" / "jars")
+        (folder / "spark").symlink_to(ROOT / "spark")  # Spark's log settings
 
     def spark_dbt(self, *args: str, as_of: str | None = None) -> None:
         """Run one dbt command on Spark in this process; raise with dbt's messages on failure."""

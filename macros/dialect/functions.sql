@@ -204,3 +204,14 @@
 {% macro spark__segments_keyed_strategy() -%}
     {{ return('merge') }}
 {%- endmacro %}
+
+{#- The n smallest non-null values of an expression, as a sorted list. -#}
+{% macro segments_smallest_values(expression, n) -%}
+    {{ return(adapter.dispatch('segments_smallest_values', 'segments')(expression, n)) }}
+{%- endmacro %}
+{% macro default__segments_smallest_values(expression, n) -%}
+    coalesce(min({{ expression }}, {{ n | int }}), [])
+{%- endmacro %}
+{% macro spark__segments_smallest_values(expression, n) -%}
+    slice(array_sort(collect_list({{ expression }})), 1, {{ n | int }})
+{%- endmacro %}

@@ -18,6 +18,33 @@ final as (
 select * from final
 {%- endmacro %}
 
+{#- `seg preview` in one row and one pass over the preview: members, profiles evaluated, the first
+    `examples` members by id and, for a sampled preview, the population it estimates (every
+    profile with a profile row or an event at or before as_of). -#}
+{% macro segment_preview_summary(segment, aggregates, sequences, examples, count_population) -%}
+with preview as (
+    {{ segment_preview(segment, aggregates, sequences) | indent(4) }}
+)
+
+select
+    count(case when is_member then 1 end) as members,
+    count(*) as evaluated,
+    {{ segments_smallest_values('case when is_member then profile_id end', examples) }} as examples,
+    {%- if count_population %}
+    (
+        select count(*) from (
+            select profile_id from {{ ref('stg_raw__profiles') }}
+            union
+            select profile_id from {{ ref('stg_raw__events') }}
+            where event_ts <= {{ segments_as_of_sql() }}
+        ) as population_ids
+    ) as population
+    {%- else %}
+    cast(null as bigint) as population
+    {%- endif %}
+from preview
+{%- endmacro %}
+
 {#- The evaluated profiles of a preview (CTE `evaluated`, one row per profile, like
     int_profiles__evaluated), with `events` and `profiles` CTEs for the explanations. -#}
 {% macro _segments_preview_ctes(aggregates, sequences) -%}

@@ -15,7 +15,8 @@ c. the hand-written baseline (``hand_written.sql`` and the variations in ``pack.
 d. the floor: one grouped scan of the events table;
 e. seven daily incremental evaluations, each after appending 1% new events and moving as_of by
    one day (the median, and the 7th against the 1st);
-f. a full evaluation of the 500 pack on a copy of the same store (also after a first one).
+f. a full evaluation of the 500 pack on a copy of the same store (also after a first one);
+g. with ``--engine spark``, the 50 pack on local Spark on another copy (``spark_engine.py``).
 
 Every step runs in its own process under ``/usr/bin/time`` (wall seconds and peak RSS), with
 DuckDB's memory limit at 6 GB. Medians over ``--repeat`` runs. The engine's members are checked
@@ -42,6 +43,7 @@ from typing import Any
 import duckdb
 
 from . import pack
+from .spark_engine import layer_seconds, markdown_rows, measure_spark, spark_ratios
 
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS = Path(__file__).parent / "results"
@@ -248,7 +250,7 @@ def _median(steps: list[Step]) -> dict[str, Any]:
     }
 
 
-def measure(size: str, repeat: int, many: bool) -> dict[str, Any]:
+def measure(size: str, repeat: int, many: bool, engine: str = "duckdb") -> dict[str, Any]:
     events = SIZES[size]
     profiles = events // EVENTS_PER_PROFILE
     folder = WORK / size
@@ -274,6 +276,8 @@ def measure(size: str, repeat: int, many: bool) -> dict[str, Any]:
     )
     if many:
         shutil.copy(database, folder / "store_many.duckdb")
+    if engine == "spark":
+        shutil.copy(database, folder / "store_spark.duckdb")
     project = _project(folder / "project_50", pack.pack(50), database)
     result: dict[str, Any] = {
         "size": size,
@@ -298,6 +302,7 @@ def measure(size: str, repeat: int, many: bool) -> dict[str, Any]:
             for _ in range(repeat)
         ]
     )
+    result["full_layers"] = layer_seconds(project)
     print(f"[{size}] hand-written SQL", flush=True)
     result["hand_written"] = _median(
         [_sql_step(database, _hand_written_sql(AS_OF)) for _ in range(repeat)]
@@ -336,6 +341,8 @@ def measure(size: str, repeat: int, many: bool) -> dict[str, Any]:
                 for _ in range(repeat)
             ]
         )
+    if engine == "spark":
+        result["spark"] = measure_spark(folder, folder / "store_spark.duckdb", database)
     shutil.rmtree(folder, ignore_errors=True)
     return result
 
@@ -361,6 +368,8 @@ def ratios(r: dict[str, Any]) -> dict[str, float | None]:
         many_net = r["many_full"]["seconds"] - r["many_fixed"]["seconds"]
         out["many_vs_50_net"] = round(many_net / full_net, 2)
         out["many_vs_50"] = round(r["many_full"]["seconds"] / r["full"]["seconds"], 2)
+    if "spark" in r:
+        out.update(spark_ratios({**r, "ratios": out}))
     return out
 
 
@@ -407,6 +416,7 @@ def _markdown(results: dict[str, Any]) -> str:
             ),
         ),
         ("segments where engine and hand-written disagree", lambda r: len(r["disagreements"])),
+        *(markdown_rows() if any("spark" in results["sizes"][s] for s in sizes) else []),
     ]
     lines = ["| | " + " | ".join(sizes) + " |", "|---|" + "---|" * len(sizes)]
     for label, value in rows:
@@ -460,6 +470,12 @@ def main(argv: list[str] | None = None) -> int:
         "--repeat", type=int, default=3, help="runs per step; medians are reported (default 3)"
     )
     parser.add_argument("--no-many", action="store_true", help="skip the 500-segment pack")
+    parser.add_argument(
+        "--engine",
+        choices=["duckdb", "spark"],
+        default="duckdb",
+        help="spark: also run the 50 pack on local Spark beside DuckDB (make spark first)",
+    )
     args = parser.parse_args(argv)
     sizes = [s.strip() for s in args.size.split(",") if s.strip()]
     unknown = [s for s in sizes if s not in SIZES]
@@ -472,7 +488,7 @@ def main(argv: list[str] | None = None) -> int:
         ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
     ).stdout.strip()
     for size in sizes:
-        result = measure(size, args.repeat, not args.no_many)
+        result = measure(size, args.repeat, not args.no_many, args.engine)
         result["ratios"] = ratios(result)
         result["command"] = "scripts/bench " + " ".join(argv if argv is not None else sys.argv[1:])
         result["measured_at"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")

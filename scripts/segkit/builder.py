@@ -20,6 +20,7 @@ from .language import nodes as n
 from .overlap import cmd_overlap
 from .preview import cmd_preview
 from .scaffold import TEMPLATES, cmd_new
+from .spark import add_target_option
 from .warehouse import warehouse_path
 
 
@@ -101,6 +102,7 @@ def add_parsers(verbs: argparse._SubParsersAction) -> None:
     preview.add_argument("--seed", type=int, default=0, help="which random sample (default 0)")
     preview.add_argument("--limit", type=int, default=10, help="example profiles (default 10)")
     preview.add_argument("--json", action="store_true", help="machine-readable output")
+    add_target_option(preview, "dbt target to evaluate on")
     preview.set_defaults(func=cmd_preview)
 
     explain = verbs.add_parser("explain", help="why a profile is or is not a member, node by node")
@@ -108,6 +110,7 @@ def add_parsers(verbs: argparse._SubParsersAction) -> None:
     explain.add_argument("profile_id", help="the profile")
     explain.add_argument("--as-of", help="evaluation time (ISO); default: SEGMENTS_AS_OF, else now")
     explain.add_argument("--json", action="store_true", help="machine-readable output")
+    add_target_option(explain, "dbt target to evaluate on")
     explain.set_defaults(func=cmd_explain, seed=0)
 
     overlap_ = verbs.add_parser("overlap", help="pairwise overlap of segments (counts and Jaccard)")

@@ -13,6 +13,7 @@ from pathlib import Path
 from . import console
 from .generate import drift, render, write
 from .language.resolve import Project, load_project
+from .spark import add_target_option
 from .warehouse import read_schema, warehouse_path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -107,6 +108,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         "segmentation.segment_catalog",
         "select segment, description, owner, tags, size, entered, exited, evaluated_at, "
         "definition_hash from segmentation.segment_catalog order by segment",
+        args.dbt_target,
     )
     if rows is None:
         return 1
@@ -208,6 +210,7 @@ def build_parser() -> argparse.ArgumentParser:
     listing = verbs.add_parser("list", help="every segment with its size and description")
     listing.add_argument("--tag", help="only segments with this tag")
     listing.add_argument("--json", action="store_true", help="machine-readable output")
+    add_target_option(listing, "dbt target whose catalog is listed")
     listing.set_defaults(func=cmd_list)
 
     from . import backfill, builder, demo_store, ingest, publish  # verbs live beside their code

@@ -6,7 +6,7 @@ import os
 import sys
 from pathlib import Path
 
-from .warehouse import warehouse_path
+from .engine import QueryError, run_query
 
 
 def table(headers: list[str], rows: list[list[str]]) -> str:
@@ -38,22 +38,14 @@ def colour(text: str, code: str) -> str:
     return text
 
 
-def read_built(project_dir: Path, verb: str, relation: str, sql: str) -> list[tuple] | None:
+def read_built(
+    project_dir: Path, verb: str, relation: str, sql: str, target: str = "dev"
+) -> list[tuple] | None:
     """Rows of a query over a built table, or None after saying what to build first."""
-    import duckdb
-
-    database = warehouse_path(project_dir)
-    if not database.exists():
-        print(
-            f"seg {verb}: no warehouse at {database}: run make demo or dbt build first",
-            file=sys.stderr,
-        )
-        return None
-    con = duckdb.connect(str(database), read_only=True)
     try:
-        return con.execute(sql).fetchall()
-    except duckdb.Error:
-        print(f"seg {verb}: {relation} is not built yet: run dbt build", file=sys.stderr)
+        return run_query(project_dir, target, sql)[1]
+    except QueryError as exc:
+        missing = str(exc).startswith("no warehouse")
+        reason = exc if missing else f"{relation} is not built yet: run dbt build ({exc})"
+        print(f"seg {verb}: {reason}", file=sys.stderr)
         return None
-    finally:
-        con.close()

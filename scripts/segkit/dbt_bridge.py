@@ -20,10 +20,13 @@ SPLIT_MARK = "-- segkit: next query"
 
 
 def definition_call(
-    macro: str, definition: n.SegmentDefinition, extra: dict[str, Any] | None = None
+    macro: str,
+    definition: n.SegmentDefinition,
+    extra: dict[str, Any] | None = None,
+    arguments: tuple[Any, ...] = (),
 ) -> str:
     """A call of a preview macro on one definition: the segment, its event conditions and its
-    sequences as data (``extra`` adds keys to the segment)."""
+    sequences as data (``extra`` adds keys to the segment), then any further ``arguments``."""
 
     def unique(items: list[dict]) -> list[dict]:
         return list({item["id"]: item for item in items}.values())
@@ -35,21 +38,28 @@ def definition_call(
     }
     aggregates = unique([e.aggregate_data() for e in definition.event_conditions()])
     sequences = unique([q.sequence_data() for q in definition.sequence_conditions()])
-    return (
-        f"{{{{ {macro}({jinja_literal(segment)}, {jinja_literal(aggregates)}, "
-        f"{jinja_literal(sequences)}) }}}}"
-    )
+    values = [segment, aggregates, sequences, *arguments]
+    return f"{{{{ {macro}({', '.join(jinja_literal(v) for v in values)}) }}}}"
 
 
 def compile_queries(
-    project_dir: Path, calls: list[str], variables: dict, as_of: str | None = None
+    project_dir: Path,
+    calls: list[str],
+    variables: dict,
+    as_of: str | None = None,
+    target: str = "dev",
 ) -> list[str]:
     """Render macro calls with dbt (one `dbt compile --inline` for all of them).
 
     as_of goes in the environment (SEGMENTS_AS_OF), not in --vars: changed --vars make dbt
-    re-parse the whole project.
+    re-parse the whole project. On the spark target dbt runs in this process, so that the
+    queries reuse the Spark session it opens.
     """
     inline = f"\n{SPLIT_MARK}\n".join(calls)
+    if target == "spark":
+        from .spark import compile_inline
+
+        return compile_inline(project_dir, inline, variables, as_of).split(SPLIT_MARK)
     command = [
         str(Path(sys.executable).parent / "dbt"),
         "compile",
@@ -79,6 +89,7 @@ def compile_preview(
     macro: str = "segment_preview",
     profile_id: str | list[str] | None = None,
     extra: dict[str, Any] | None = None,
+    arguments: tuple[Any, ...] = (),
 ) -> str:
     """The preview (or explain) query, rendered by dbt from the same macros as the models."""
     variables: dict = (
@@ -87,5 +98,9 @@ def compile_preview(
     if profile_id is not None:
         variables["segments_explain_profile"] = profile_id
     return compile_queries(
-        args.project_dir, [definition_call(macro, definition, extra)], variables, args.as_of
+        args.project_dir,
+        [definition_call(macro, definition, extra, arguments)],
+        variables,
+        args.as_of,
+        getattr(args, "dbt_target", "dev"),
     )[0]

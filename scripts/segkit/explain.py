@@ -12,12 +12,10 @@ import json
 import sys
 from typing import Any
 
-import duckdb
-
 from .console import colour
 from .dbt_bridge import compile_preview, definition_call
+from .engine import QueryError, query_records
 from .language import nodes as n
-from .warehouse import warehouse_path
 
 # The keys of a node's data that an explanation shows beside its verdict.
 SHOWN_KEYS = ("kind", "column", "op", "value", "segment", "function")
@@ -68,25 +66,19 @@ def explanation(condition: n.Node, row: dict[str, Any]) -> dict[str, Any]:
 
 
 def explain(args: argparse.Namespace, definition: n.SegmentDefinition) -> dict[str, Any]:
-    """The explanation of ``args.profile_id`` as data (raises RuntimeError, duckdb.Error)."""
+    """The explanation of ``args.profile_id`` as data (raises RuntimeError, QueryError)."""
     sql = compile_preview(
         args, definition, None, "segment_explain", args.profile_id, explain_data(definition)
     )
-    con = duckdb.connect(str(warehouse_path(args.project_dir)), read_only=True)
-    try:
-        cursor = con.execute(sql)
-        names = [d[0] for d in cursor.description]
-        found = cursor.fetchone()
-    finally:
-        con.close()
-    if found is None:
+    rows = query_records(args.project_dir, args.dbt_target, sql)
+    if not rows:
         return {
             "member": False,
             "profile_id": args.profile_id,
             "evaluated": False,
             "condition": None,
         }
-    tree = explanation(definition.condition, dict(zip(names, found, strict=True)))
+    tree = explanation(definition.condition, rows[0])
     return {
         "member": tree["holds"],
         "profile_id": args.profile_id,
@@ -126,7 +118,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
     except RuntimeError as exc:
         print(f"seg explain: dbt could not compile the explanation:\n{exc}", file=sys.stderr)
         return 1
-    except duckdb.Error as exc:
+    except QueryError as exc:
         print(f"seg explain: {exc}", file=sys.stderr)
         return 1
     if args.json:

@@ -7,11 +7,9 @@ import json
 import sys
 from typing import Any
 
-import duckdb
-
 from .dbt_bridge import compile_preview
+from .engine import QueryError, query_records
 from .language import nodes as n
-from .warehouse import warehouse_path
 
 
 def wilson(members: int, sampled: int, z: float = 1.96) -> tuple[float, float]:
@@ -48,44 +46,22 @@ def estimate(members: int, evaluated: int, population: int | None) -> dict[str, 
 
 
 def preview(args: argparse.Namespace, definition: n.SegmentDefinition) -> dict[str, Any]:
-    """Size and examples as data (raises RuntimeError from dbt, duckdb.Error from the query)."""
-    sql = compile_preview(args, definition, args.sample)
-    con = duckdb.connect(str(warehouse_path(args.project_dir)), read_only=True)
-    # DuckDB's progress bar shows on a terminal while a big store is evaluated.
-    con.execute(f"set enable_progress_bar = {'true' if sys.stderr.isatty() else 'false'}")
-    try:
-        (catalog,) = con.execute("select current_database()").fetchone()
-        # evaluate once, then count and pick examples from the result
-        con.execute(f"create temp table preview as {sql}")
-        members, evaluated = con.execute(
-            "select count(*) filter (where is_member), count(*) from preview"
-        ).fetchone()
-        examples = [
-            r[0]
-            for r in con.execute(
-                "select profile_id from preview where is_member order by profile_id limit ?",
-                [int(args.limit)],
-            ).fetchall()
-        ]
-        population = None
-        if args.sample:
-            moment = (
-                f"cast('{args.as_of}' as timestamp)"
-                if args.as_of
-                else "current_timestamp::timestamp"
-            )
-            (population,) = con.execute(
-                f'select count(*) from (select profile_id from "{catalog}".staging.stg_raw__profiles '
-                f'union select profile_id from "{catalog}".staging.stg_raw__events '
-                f"where event_ts <= {moment})"
-            ).fetchone()
-    finally:
-        con.close()
+    """Size and examples as data (raises RuntimeError from dbt, QueryError from the engine)."""
+    examples = max(int(args.limit), 1)
+    sql = compile_preview(
+        args,
+        definition,
+        args.sample,
+        "segment_preview_summary",
+        arguments=(examples, bool(args.sample)),
+    )
+    (row,) = query_records(args.project_dir, args.dbt_target, sql)
+    population = row["population"] if args.sample else None
     return {
-        **estimate(members, evaluated, population),
-        "profiles": examples,
-        "members_evaluated": members,
-        "evaluated": evaluated,
+        **estimate(row["members"], row["evaluated"], population),
+        "profiles": list(row["examples"])[: int(args.limit)],
+        "members_evaluated": row["members"],
+        "evaluated": row["evaluated"],
     }
 
 
@@ -119,7 +95,7 @@ def cmd_preview(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
-    except duckdb.Error as exc:
+    except QueryError as exc:
         print(f"seg preview: {exc}", file=sys.stderr)
         return 1
     if args.json:

@@ -7,6 +7,9 @@ and ``segmentation.*``, not the raw events) into a new file beside it, closes an
 atomically renames it over the serving file. A reader that is connected keeps reading its
 consistent old snapshot; the next connection sees the new one; a failed publish leaves the
 serving file untouched. ``--parquet DIR`` also writes one Parquet file per relation.
+
+On ``--target spark`` the Delta tables are already what readers query (each commit is atomic);
+``--parquet DIR`` exports them as the same files for readers outside Spark.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from pathlib import Path
 
 import duckdb
 
+from .spark import add_target_option, export_parquet
 from .store import quote
 from .warehouse import warehouse_path
 
@@ -138,10 +142,34 @@ def add_parser(verbs: argparse._SubParsersAction) -> None:
         help="DuckDB storage version of the serving file for older drivers, e.g. v1.0.0 "
         "(default: SEGMENTS_SERVING_STORAGE_VERSION or this DuckDB's)",
     )
+    add_target_option(verb, "dbt target whose tables are published")
     verb.set_defaults(func=_run)
 
 
+def _publish_from_spark(args: argparse.Namespace) -> int:
+    if args.parquet is None:
+        print(
+            "seg publish: on --target spark the Delta tables are what readers query; "
+            "give --parquet DIR to export them as Parquet files",
+            file=sys.stderr,
+        )
+        return 2
+    started = time.monotonic()
+    try:
+        written = export_parquet(args.project_dir, args.parquet.resolve(), PUBLISHED_SCHEMAS)
+    except (RuntimeError, ImportError) as exc:
+        print(f"seg publish: {exc}", file=sys.stderr)
+        return 1
+    print(
+        f"exported {len(written)} Spark relations to {args.parquet}/ "
+        f"in {time.monotonic() - started:.1f}s"
+    )
+    return 0
+
+
 def _run(args: argparse.Namespace) -> int:
+    if args.dbt_target == "spark":
+        return _publish_from_spark(args)
     started = time.monotonic()
     serving = serving_path(args.project_dir)
     try:

@@ -14,11 +14,15 @@ Example::
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import json
 import os
+import shutil
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -72,6 +76,62 @@ def run_dbt(project_dir: Path, *args: str) -> bool:
     return bool(result.success)
 
 
+def _invoke(project_dir: Path, *args: str, as_of: str | None = None) -> Any:
+    """One dbt command on the spark target in this process, its stdout swallowed (an inline
+    compile prints its SQL even when quiet); dbt's result."""
+    from dbt.cli.main import dbtRunner
+
+    os.environ.setdefault("DBT_PROFILES_DIR", str(project_dir))
+    os.environ.setdefault("DBT_PROJECT_DIR", str(project_dir))
+    previous = os.environ.get("SEGMENTS_AS_OF")
+    if as_of:
+        os.environ["SEGMENTS_AS_OF"] = as_of
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):
+            result = dbtRunner().invoke(
+                [*args, "--project-dir", str(project_dir), "--target", "spark", "--quiet"]
+            )
+    finally:
+        if previous is None:
+            os.environ.pop("SEGMENTS_AS_OF", None)
+        else:
+            os.environ["SEGMENTS_AS_OF"] = previous
+    if not result.success:
+        raise RuntimeError(str(result.exception or f"dbt {args[0]} failed on the spark target"))
+    return result
+
+
+def open_session(project_dir: Path) -> Any:
+    """dbt's Spark session, with the profile's settings (Delta, the warehouse folder, the
+    metastore): opened by running one query through dbt unless this process has it already."""
+    from pyspark import SparkContext
+    from pyspark.sql import SparkSession
+
+    if SparkContext._active_spark_context is None:
+        _invoke(project_dir, "show", "--inline", "select 1", "--limit", "1", "--no-populate-cache")
+    return SparkSession.builder.getOrCreate()
+
+
+def compile_inline(project_dir: Path, inline: str, variables: dict, as_of: str | None) -> str:
+    """Render SQL with Jinja (the project's macros) on the spark target, in this process.
+
+    Listing every relation first (dbt's cache) costs ~5 s on Spark and no macro here needs it.
+    """
+    open_session(project_dir)
+    result = _invoke(
+        project_dir,
+        *("compile", "--inline", inline, "--vars", json.dumps(variables), "--no-populate-cache"),
+        as_of=as_of,
+    )
+    return result.result.results[0].node.compiled_code
+
+
+def query(project_dir: Path, sql: str) -> tuple[list[str], list[tuple]]:
+    """Column names and rows of a query on dbt's Spark session."""
+    frame = open_session(project_dir).sql(sql)
+    return list(frame.columns), [tuple(row) for row in frame.collect()]
+
+
 def copy_raw_to_spark(database: Path, project_dir: Path) -> list[str]:
     """Replace the Spark raw tables with the DuckDB warehouse's; the tables copied."""
     with tempfile.TemporaryDirectory(prefix="segments-raw-") as folder:
@@ -89,14 +149,45 @@ def copy_raw_to_spark(database: Path, project_dir: Path) -> list[str]:
     return tables
 
 
-def add_target_option(parser: argparse.ArgumentParser) -> None:
-    """`--target spark`: after writing the DuckDB raw tables, copy them to Spark."""
+def export_parquet(project_dir: Path, folder: Path, schemas: tuple[str, ...]) -> list[str]:
+    """Write every relation of these Spark schemas to `<folder>/<schema>.<name>.parquet`.
+
+    Spark writes each relation as one file in a scratch folder beside `folder`; each file is then
+    renamed to its place, so a reader sees the previous file or the new one. Returns the
+    relations written, as "schema.name".
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix=".segments-export-", dir=folder))
+    try:
+        arguments = json.dumps({"folder": str(scratch), "schemas": list(schemas)})
+        if not run_dbt(
+            project_dir, "run-operation", "segments_export_parquet", "--args", arguments
+        ):
+            raise RuntimeError(
+                "the Parquet export failed (dbt's log says why); nothing was replaced"
+            )
+        written = sorted(path.name for path in scratch.iterdir() if path.is_dir())
+        for name in written:
+            parts = list((scratch / name).glob("part-*.parquet"))
+            if len(parts) != 1:
+                raise RuntimeError(f"Spark wrote {len(parts)} Parquet files for {name}, expected 1")
+            os.replace(parts[0], folder / f"{name}.parquet")
+        return written
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def add_target_option(
+    parser: argparse.ArgumentParser,
+    purpose: str = "dbt target whose raw tables receive the rows",
+) -> None:
+    """`--target dev|spark` (dev, DuckDB, by default)."""
     parser.add_argument(
         "--target",
         dest="dbt_target",
         choices=["dev", "spark"],
         default="dev",
-        help="dbt target whose raw tables receive the rows (default dev, DuckDB)",
+        help=f"{purpose} (default dev, DuckDB)",
     )
 
 
