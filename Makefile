@@ -7,7 +7,7 @@ STAMP := $(VENV)/.requirements-installed
 export DBT_PROFILES_DIR := $(CURDIR)
 export PYTHONPATH := $(CURDIR)/scripts
 
-.PHONY: venv demo test unit lint generate check clean spark test-spark
+.PHONY: venv demo test unit lint generate check clean spark test-spark demo-spark
 
 $(STAMP): requirements.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -51,6 +51,26 @@ $(SPARK_STAMP): requirements-spark.txt $(STAMP)
 	mvn -q dependency:copy -Dartifact=io.delta:$*:$(DELTA_VERSION) -DoutputDirectory=.spark/jars
 
 spark: $(SPARK_STAMP) $(SPARK_JARS)
+
+# The demo on local Spark, in a copy of the project under warehouse/spark-demo/ without the
+# Customer AI files (propensity models and the segments on them: dbt-spark runs no Python
+# models, docs/spark.md); evaluated as of yesterday, then today, then listed from Spark.
+SPARK_DEMO := $(CURDIR)/warehouse/spark-demo
+demo-spark: export SEGMENTS_DUCKDB_PATH := $(SPARK_DEMO)/warehouse/demo.duckdb
+demo-spark: export SEGMENTS_SPARK_WAREHOUSE := $(SPARK_DEMO)/warehouse/spark
+demo-spark: export DBT_PROFILES_DIR := $(SPARK_DEMO)
+demo-spark: export DBT_PROJECT_DIR := $(SPARK_DEMO)
+demo-spark: export TZ := UTC
+demo-spark: spark
+	rm -rf $(SPARK_DEMO) && mkdir -p $(SPARK_DEMO)/segments $(SPARK_DEMO)/warehouse $(SPARK_DEMO)/.spark
+	cp -r dbt_project.yml profiles.yml macros models data-tests spark $(SPARK_DEMO)/
+	ln -s $(CURDIR)/.spark/jars $(SPARK_DEMO)/.spark/jars
+	cp $$(grep -L propensity segments/*.yml) $(SPARK_DEMO)/segments/
+	scripts/seg --project-dir $(SPARK_DEMO) demo --profiles 5000 --events 200000 --target spark
+	scripts/seg --project-dir $(SPARK_DEMO) generate
+	SEGMENTS_AS_OF=$(YESTERDAY) $(BIN)/dbt build --quiet --target spark --project-dir $(SPARK_DEMO)
+	$(BIN)/dbt build --quiet --target spark --project-dir $(SPARK_DEMO)
+	scripts/seg --project-dir $(SPARK_DEMO) list --target spark
 
 # The same YAML on Spark and DuckDB (one JVM for the whole run; its metastore under warehouse/).
 test-spark: spark

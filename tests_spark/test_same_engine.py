@@ -19,7 +19,7 @@ import yaml
 from hypothesis import given
 from spark_harness import SparkProject
 
-from harness import ROOT
+from harness import ROOT, DbtFailed
 from language_strategies import dbt_examples
 from segkit.cli import main
 from segkit.demo_store import DemoSpec, generate
@@ -243,3 +243,20 @@ def test_random_definitions_have_the_evaluators_members_on_spark(batch, tmp_path
         if project.members(name) != project.spark_members(name)
     ]
     assert not wrong, f"as_of {as_of}:\n" + "\n".join(wrong[:5])
+
+
+def test_a_project_with_customer_ai_stops_before_building_with_what_to_do(
+    tmp_path: Path,
+) -> None:
+    """dbt-spark runs no Python models outside Databricks: the build stops at on-run-start,
+    naming the propensity models, and nothing is written."""
+    project = SparkProject(tmp_path / "project")
+    shutil.copy(ROOT / "segments" / "repurchase_90d.yml", project.root / "segments")
+    project.generate()
+    project.reset_spark()
+    with pytest.raises(DbtFailed) as failure:
+        project.spark_dbt("build")
+    message = str(failure.value)
+    assert "Customer AI's models are dbt Python models" in message, message
+    assert "int_propensity_training__repurchase_90d" in message, message
+    assert project.spark_query("show schemas like 'segmentation'") == []

@@ -36,6 +36,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -182,19 +183,23 @@ FLOOR_SQL = [
 ]
 
 
-def _disagreements(database: Path) -> dict[str, int]:
-    """Segments whose engine members differ from the hand-written ones (symmetric difference)."""
+def _disagreements(
+    database: Path, members: Callable[[str], str] = lambda name: f"segments.{name}"
+) -> dict[str, int]:
+    """Segments whose engine members (the relation `members(name)`) differ from the
+    hand-written ones (symmetric difference)."""
     con = duckdb.connect(str(database), read_only=True)
     try:
         found = {}
         for name, _ in pack.hand_written_statements():
             if name == "known":
                 continue
+            engine = members(name)
             (count,) = con.execute(
                 f"""select count(*) from (
-                    (select profile_id from segments.{name} except select profile_id from bench_hand.{name})
+                    (select profile_id from {engine} except select profile_id from bench_hand.{name})
                     union all
-                    (select profile_id from bench_hand.{name} except select profile_id from segments.{name}))"""
+                    (select profile_id from bench_hand.{name} except select profile_id from {engine}))"""
             ).fetchone()
             if count:
                 found[name] = count

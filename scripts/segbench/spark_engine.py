@@ -18,12 +18,11 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-import duckdb
-
 from . import pack
 
 LAYERS = (
     ("tests", "test."),
+    ("run hooks", "operation."),  # on-run-start / on-run-end, reported as nodes since dbt 1.8
     ("staging", "models/staging/"),
     ("segment conditions", "models/intermediate/segment_conditions/"),
     ("intermediate", "models/intermediate/"),
@@ -118,7 +117,9 @@ def measure_spark(folder: Path, database: Path, hand_written_from: Path) -> dict
     result["full_layers"] = layer_seconds(project)
     export = folder / "spark_export"
     result["export"] = bench.asdict(seg("publish", "--target", "spark", "--parquet", str(export)))
-    result["disagreements"] = _disagreements(export, hand_written_from)
+    result["disagreements"] = bench._disagreements(
+        hand_written_from, lambda name: f"'{export}/segments.{name}.parquet'"
+    )
     print("[spark] incremental evaluation (1% new events, +1 day)", flush=True)
     bench._append_one_percent(database, 1, bench.AS_OF)
     result["copy_arrivals"] = bench.asdict(bench._run(copy_raw, env, project))
@@ -126,28 +127,6 @@ def measure_spark(folder: Path, database: Path, hand_written_from: Path) -> dict
     result["incremental_layers"] = layer_seconds(project)
     shutil.rmtree(folder / "spark", ignore_errors=True)
     return result
-
-
-def _disagreements(export: Path, hand_written_from: Path) -> dict[str, int]:
-    """Segments whose Spark members differ from DuckDB's hand-written tables."""
-    con = duckdb.connect(str(hand_written_from), read_only=True)
-    try:
-        found = {}
-        for name, _ in pack.hand_written_statements():
-            if name == "known":
-                continue
-            members = f"'{export}/segments.{name}.parquet'"
-            (count,) = con.execute(
-                f"""select count(*) from (
-                    (select profile_id from {members} except select profile_id from bench_hand.{name})
-                    union all
-                    (select profile_id from bench_hand.{name} except select profile_id from {members}))"""
-            ).fetchone()
-            if count:
-                found[name] = count
-        return found
-    finally:
-        con.close()
 
 
 def spark_ratios(r: dict[str, Any]) -> dict[str, float]:
