@@ -249,7 +249,7 @@ def test_a_project_with_customer_ai_stops_before_building_with_what_to_do(
     tmp_path: Path,
 ) -> None:
     """dbt-spark runs no Python models outside Databricks: the build stops at on-run-start,
-    naming the propensity models, and nothing is written."""
+    naming the propensity models, and no table is written."""
     project = SparkProject(tmp_path / "project")
     shutil.copy(ROOT / "segments" / "repurchase_90d.yml", project.root / "segments")
     project.generate()
@@ -259,4 +259,6 @@ def test_a_project_with_customer_ai_stops_before_building_with_what_to_do(
     message = str(failure.value)
     assert "Customer AI's models are dbt Python models" in message, message
     assert "int_propensity_training__repurchase_90d" in message, message
-    assert project.spark_query("show schemas like 'segmentation'") == []
+    for schema in ("segmentation", "segments", "intermediate"):
+        if project.spark_query(f"show schemas like '{schema}'"):  # dbt may create the schemas
+            assert project.spark_query(f"show tables in {schema}") == [], schema
