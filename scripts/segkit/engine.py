@@ -12,6 +12,7 @@ Example::
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,8 @@ def run_query(project_dir: Path, target: str, sql: str) -> tuple[list[str], list
     try:
         con = duckdb.connect(str(database), read_only=True)
         try:
+            # DuckDB's progress bar shows on a terminal while a big store is evaluated.
+            con.execute(f"set enable_progress_bar = {'true' if sys.stderr.isatty() else 'false'}")
             cursor = con.execute(sql)
             return [d[0] for d in cursor.description], cursor.fetchall()
         finally:
