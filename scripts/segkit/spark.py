@@ -64,21 +64,12 @@ def export_raw(con: duckdb.DuckDBPyConnection, folder: Path) -> list[str]:
     return exported
 
 
-def run_dbt(project_dir: Path, *args: str) -> bool:
-    """Run one dbt command in this process on the spark target; whether it succeeded."""
-    from dbt.cli.main import dbtRunner
-
-    os.environ.setdefault("DBT_PROFILES_DIR", str(project_dir))
-    os.environ.setdefault("DBT_PROJECT_DIR", str(project_dir))
-    result = dbtRunner().invoke(
-        [*args, "--project-dir", str(project_dir), "--target", "spark", "--quiet"]
-    )
-    return bool(result.success)
-
-
-def _invoke(project_dir: Path, *args: str, as_of: str | None = None) -> Any:
-    """One dbt command on the spark target in this process, its stdout swallowed (an inline
-    compile prints its SQL even when quiet); dbt's result."""
+def run_dbt(
+    project_dir: Path, *args: str, as_of: str | None = None, swallow_stdout: bool = False
+) -> Any:
+    """One dbt command on the spark target in this process (as_of in the environment, as
+    everywhere); dbt's result. `swallow_stdout`: an inline compile prints its SQL even when
+    quiet, and the caller gets it as the result."""
     from dbt.cli.main import dbtRunner
 
     os.environ.setdefault("DBT_PROFILES_DIR", str(project_dir))
@@ -86,9 +77,10 @@ def _invoke(project_dir: Path, *args: str, as_of: str | None = None) -> Any:
     previous = os.environ.get("SEGMENTS_AS_OF")
     if as_of:
         os.environ["SEGMENTS_AS_OF"] = as_of
+    output = io.StringIO() if swallow_stdout else sys.stdout
     try:
-        with contextlib.redirect_stdout(io.StringIO()):
-            result = dbtRunner().invoke(
+        with contextlib.redirect_stdout(output):
+            return dbtRunner().invoke(
                 [*args, "--project-dir", str(project_dir), "--target", "spark", "--quiet"]
             )
     finally:
@@ -96,6 +88,11 @@ def _invoke(project_dir: Path, *args: str, as_of: str | None = None) -> Any:
             os.environ.pop("SEGMENTS_AS_OF", None)
         else:
             os.environ["SEGMENTS_AS_OF"] = previous
+
+
+def _invoke(project_dir: Path, *args: str, as_of: str | None = None) -> Any:
+    """run_dbt with its output swallowed; raises RuntimeError when dbt fails."""
+    result = run_dbt(project_dir, *args, as_of=as_of, swallow_stdout=True)
     if not result.success:
         raise RuntimeError(str(result.exception or f"dbt {args[0]} failed on the spark target"))
     return result
@@ -144,7 +141,7 @@ def copy_raw_to_spark(database: Path, project_dir: Path) -> list[str]:
         arguments = json.dumps({"folder": folder, "tables": tables})
         if not run_dbt(
             project_dir, "run-operation", "segments_replace_raw_tables", "--args", arguments
-        ):
+        ).success:
             raise RuntimeError("the Spark raw tables could not be replaced (dbt's log says why)")
     return tables
 
@@ -162,7 +159,7 @@ def export_parquet(project_dir: Path, folder: Path, schemas: tuple[str, ...]) ->
         arguments = json.dumps({"folder": str(scratch), "schemas": list(schemas)})
         if not run_dbt(
             project_dir, "run-operation", "segments_export_parquet", "--args", arguments
-        ):
+        ).success:
             raise RuntimeError(
                 "the Parquet export failed (dbt's log says why); nothing was replaced"
             )
