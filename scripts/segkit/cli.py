@@ -214,6 +214,7 @@ def build_parser() -> argparse.ArgumentParser:
     listing.set_defaults(func=cmd_list)
 
     from . import backfill, builder, demo_store, ingest, publish  # verbs live beside their code
+    from .activation import sync
     from .customer_ai import report
 
     builder.add_parsers(verbs)
@@ -222,6 +223,7 @@ def build_parser() -> argparse.ArgumentParser:
     backfill.add_parser(verbs)
     publish.add_parser(verbs)
     report.add_parser(verbs)
+    sync.add_parser(verbs)
     return parser
 
 

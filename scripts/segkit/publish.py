@@ -22,6 +22,7 @@ from pathlib import Path
 
 import duckdb
 
+from .durable import replace_durably, temporary_beside
 from .spark import add_target_option, export_parquet
 from .store import quote
 from .warehouse import warehouse_path
@@ -37,14 +38,6 @@ class PublishError(Exception):
 def serving_path(project_root: Path) -> Path:
     path = Path(os.environ.get("SEGMENTS_SERVING_PATH", DEFAULT_SERVING_PATH))
     return path if path.is_absolute() else project_root / path
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def published_relations(con: duckdb.DuckDBPyConnection, catalog: str) -> list[tuple[str, str]]:
@@ -66,7 +59,7 @@ def publish(
     if not warehouse.exists():
         raise PublishError(f"no warehouse at {warehouse}: run dbt build first")
     serving.parent.mkdir(parents=True, exist_ok=True)
-    staging = serving.with_name(f".{serving.name}.{os.getpid()}.tmp")
+    staging = temporary_beside(serving)
     for leftover in (staging, Path(f"{staging}.wal")):
         leftover.unlink(missing_ok=True)
     con = duckdb.connect()
@@ -102,9 +95,7 @@ def publish(
     finally:
         con.close()
     Path(f"{staging}.wal").unlink(missing_ok=True)
-    _fsync(staging)
-    os.replace(staging, serving)
-    _fsync(serving.parent)
+    replace_durably(staging, serving)
     return relations
 
 
@@ -115,7 +106,7 @@ def _export_parquet(
     folder.mkdir(parents=True, exist_ok=True)
     for schema, table in relations:
         final = folder / f"{schema}.{table}.parquet"
-        temporary = folder / f".{final.name}.{os.getpid()}.tmp"
+        temporary = temporary_beside(final)
         con.execute(
             f"copy (select * from warehouse.{quote(schema)}.{quote(table)}) "
             f"to '{temporary}' (format parquet)"

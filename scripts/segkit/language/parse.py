@@ -19,17 +19,17 @@ from .errors import Diagnostics
 from .parse_documents import FileParser
 from .yamlsource import MAX_CHARACTERS, DuplicateKeyError, UnreadableValue, load_located
 
-__all__ = ["FileParser", "parse_file", "parse_text"]
+__all__ = ["UNREADABLE", "FileParser", "parse_file", "parse_text", "parse_yaml_document"]
+
+# What a file that could not be read or parsed loads as (its problem is already reported).
+UNREADABLE = object()
 
 
 def parse_file(path: Path, display: str | None = None) -> tuple[n.Definition | None, Diagnostics]:
     """Load and validate one file. Returns the definition (None on error) and its diagnostics."""
     parser = FileParser(display or str(path))
-    try:
-        content = path.read_bytes()
-        text = content.decode("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        parser.d.error(1, "", f"cannot read the file: {exc}")
+    text = read_text(path, parser.d)
+    if text is None:
         return None, parser.d
     return parse_text(text, path, parser)
 
@@ -38,26 +38,48 @@ def parse_text(
     text: str, path: Path, parser: FileParser | None = None
 ) -> tuple[n.Definition | None, Diagnostics]:
     parser = parser or FileParser(str(path))
+    doc = load_document(text, parser.d)
+    if doc is UNREADABLE:
+        return None, parser.d
+    return parser.document(doc, path, text), parser.d
+
+
+def parse_yaml_document(path: Path, diagnostics: Diagnostics) -> Any:
+    """A file's YAML with the line of every key, or UNREADABLE after reporting why it cannot be
+    read (the loading every kind of definition file shares: segments, models, destinations)."""
+    text = read_text(path, diagnostics)
+    return UNREADABLE if text is None else load_document(text, diagnostics)
+
+
+def read_text(path: Path, diagnostics: Diagnostics) -> str | None:
+    try:
+        return path.read_bytes().decode("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        diagnostics.error(1, "", f"cannot read the file: {exc}")
+        return None
+
+
+def load_document(text: str, diagnostics: Diagnostics) -> Any:
+    """Parsed YAML (``None`` for an empty file), or UNREADABLE after reporting the problem
+    at its line."""
     if len(text) > MAX_CHARACTERS:
-        parser.d.error(
+        diagnostics.error(
             1, "", f"the file is larger than {MAX_CHARACTERS:,} characters: is it a definition?"
         )
-        return None, parser.d
+        return UNREADABLE
     try:
-        doc = load_located(text)
+        return load_located(text)
     except DuplicateKeyError as exc:
-        parser.d.error(
+        diagnostics.error(
             exc.line, exc.key, f"duplicate key '{exc.key}': each key may appear once per mapping"
         )
-        return None, parser.d
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 1
         problem = getattr(exc, "problem", None) or str(exc)
         prefix = "" if isinstance(exc, UnreadableValue) else "invalid YAML: "
-        parser.d.error(line, _key_before(text, mark), f"{prefix}{problem}")
-        return None, parser.d
-    return parser.document(doc, path, text), parser.d
+        diagnostics.error(line, _key_before(text, mark), f"{prefix}{problem}")
+    return UNREADABLE
 
 
 def _key_before(text: str, mark: Any) -> str:
