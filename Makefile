@@ -16,20 +16,24 @@ $(STAMP): requirements.txt
 
 venv: $(STAMP)
 
-# Generate the demo store; evaluate every segment as of yesterday, then today; publish the BI
+# Generate the demo store; evaluate every segment as of yesterday, then today, each evaluation
+# delivered to the destinations (destinations/: files under warehouse/activation/); publish the BI
 # serving file; print sizes and who entered and exited between the two evaluations, and each
 # Customer AI model's held-out AUC and top-decile lift.
-# The demo resets its own warehouse file (DEMO_DUCKDB_PATH), history included.
+# The demo resets its own warehouse file (DEMO_DUCKDB_PATH), history included, and the files
+# its destination wrote.
 YESTERDAY := $(shell date -u -d yesterday +%Y-%m-%dT%H:%M:%S)
 DEMO_DUCKDB_PATH ?= warehouse/segments.duckdb
 demo: export SEGMENTS_DUCKDB_PATH := $(DEMO_DUCKDB_PATH)
 demo: export SEGMENTS_SERVING_PATH := $(dir $(DEMO_DUCKDB_PATH))serving.duckdb
 demo: venv
-	rm -f $(DEMO_DUCKDB_PATH) $(DEMO_DUCKDB_PATH).wal
+	rm -rf $(DEMO_DUCKDB_PATH) $(DEMO_DUCKDB_PATH).wal warehouse/activation
 	scripts/seg demo
 	scripts/seg generate
 	SEGMENTS_AS_OF=$(YESTERDAY) $(BIN)/dbt build --quiet
+	scripts/seg sync
 	$(BIN)/dbt build --quiet
+	scripts/seg sync
 	scripts/seg publish
 	scripts/seg list
 	scripts/seg models

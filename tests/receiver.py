@@ -43,6 +43,9 @@ class Receiver:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # one packet per answer, sent at once (no 40 ms wait for a delayed ACK)
+            disable_nagle_algorithm = True
+            wbufsize = 1 << 16
 
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers["Content-Length"]))

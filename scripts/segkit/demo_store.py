@@ -166,6 +166,9 @@ def _append_chunk(con: duckdb.DuckDBPyConnection, spec: DemoSpec, session_budget
             end as loyalty_tier,
             date '{spec.start:%Y-%m-%d}' + signup_day as signup_date,
             email_opt_in,
+            -- as CRMs hold them: mixed case, and missing for some (destinations skip those)
+            case when {uniform_sql(spec.seed, "profile_id", "'email'")} < 0.97
+                then 'Customer' || i || '@Example.com' end as email,
             date '1950-01-01' + floor(birth_u * 20800)::int as birth_date,
             -- memberships renew on a day within the year after the end of the history
             date '{spec.end:%Y-%m-%d}' + floor({uniform_sql(spec.seed, "profile_id", "'renewal'")} * 365)::int

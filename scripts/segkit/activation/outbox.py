@@ -34,12 +34,12 @@ STATE_TABLES = {
         acknowledged_until timestamp, updated_at timestamp,
         primary key (destination, segment))""",
     "sync_batches": """(
-        idempotency_key varchar primary key, destination varchar, segment varchar,
-        evaluated_at timestamp, evaluation_id varchar, kind varchar, batch integer,
+        idempotency_key varchar, batch_sequence bigint, destination varchar,
+        segment varchar, evaluated_at timestamp, evaluation_id varchar, kind varchar, batch integer,
         batches integer, changes integer, status varchar, attempts integer, sent integer,
         skipped integer, planned_at timestamp, finished_at timestamp)""",
     "sync_outbox": """(
-        idempotency_key varchar, position integer, profile_id varchar, action varchar,
+        batch_sequence bigint, position integer, profile_id varchar, action varchar,
         attributes json)""",
     "sync_log": """(
         idempotency_key varchar, destination varchar, segment varchar,
@@ -62,6 +62,9 @@ class SyncStateError(Exception):
 @dataclass(frozen=True)
 class Batch:
     idempotency_key: str
+    # the batch's number among all planned: the outbox is read and emptied by it, and it
+    # grows with planning order, so those reads skip the rest of the outbox
+    sequence: int
     destination: str
     segment: str
     evaluated_at: dt.datetime
@@ -205,7 +208,7 @@ def _supersede(
     """Pending batches of the chosen segments will never be sent (a snapshot replaces them)."""
     where = f"destination = ? and status = ? and {which}"
     con.execute(
-        "delete from segmentation.sync_outbox where idempotency_key in (select idempotency_key "
+        "delete from segmentation.sync_outbox where batch_sequence in (select batch_sequence "
         f"from segmentation.sync_batches where {where})",
         [destination, PENDING, *values],
     )
@@ -242,6 +245,9 @@ def _plan_unit(
     stem = unit_key(destination, segment, kind, evaluation_id, planned_at)
     size = destination.batch_size if _splits_into_batches(destination, kind) else 2**31 - 1
     rows = MEMBERS_AT if kind == "snapshot" else CHANGES_AT
+    (base,) = con.execute(
+        "select coalesce(max(batch_sequence), 0) from segmentation.sync_batches"
+    ).fetchone()
     con.execute(
         f"""
         insert into segmentation.sync_outbox
@@ -250,19 +256,19 @@ def _plan_unit(
             select *, row_number() over (order by profile_id) as position from changes
         )
         select
-            $stem || '-' || ((position - 1) // $size + 1) as idempotency_key,
+            $base + (position - 1) // $size + 1 as batch_sequence,
             position::integer as position,
             numbered.profile_id,
             numbered.action,
             {_attributes_json(destination)} as attributes
         from numbered
         {PROFILES_JOIN}
+        order by position
         """,
-        {"segment": segment, "as_of": as_of, "stem": stem, "size": size},
+        {"segment": segment, "as_of": as_of, "base": base, "size": size},
     )
     (changes,) = con.execute(
-        "select count(*) from segmentation.sync_outbox where idempotency_key like $stem || '-%'",
-        {"stem": stem},
+        "select count(*) from segmentation.sync_outbox where batch_sequence > ?", [base]
     ).fetchone()
     if changes == 0 and kind == "changes" and destination.type != "file":
         return 0  # nothing to tell a webhook or a table; a file folder gets its empty file
@@ -271,13 +277,15 @@ def _plan_unit(
         """
         insert into segmentation.sync_batches
         select
-            $stem || '-' || batch, $destination, $segment, $as_of, $evaluation_id, $kind,
+            $stem || '-' || batch, $base + batch, $destination, $segment, $as_of,
+            $evaluation_id, $kind,
             batch, $batches, least($size, $changes - (batch - 1) * $size), $pending, 0, 0, 0,
             $planned_at, null
         from range(1, $batches + 1) as batches(batch)
         """,
         {
             "stem": stem,
+            "base": base,
             "destination": destination.name,
             "segment": segment,
             "as_of": as_of,
@@ -380,8 +388,8 @@ def _save_state(
 
 def pending_batches(con: duckdb.DuckDBPyConnection, destination: str) -> list[Batch]:
     rows = con.execute(
-        "select idempotency_key, destination, segment, evaluated_at, kind, batch, batches, "
-        "changes, attempts from segmentation.sync_batches where destination = ? and status = ? "
+        "select idempotency_key, batch_sequence, destination, segment, evaluated_at, kind, batch, "
+        "batches, changes, attempts from segmentation.sync_batches where destination = ? and status = ? "
         "order by segment, evaluated_at, batch",
         [destination, PENDING],
     ).fetchall()
@@ -391,8 +399,8 @@ def pending_batches(con: duckdb.DuckDBPyConnection, destination: str) -> list[Ba
 def batch_changes(con: duckdb.DuckDBPyConnection, batch: Batch) -> Iterator[Change]:
     rows = con.execute(
         "select profile_id, action, attributes from segmentation.sync_outbox "
-        "where idempotency_key = ? order by position",
-        [batch.idempotency_key],
+        "where batch_sequence = ? order by position",
+        [batch.sequence],
     ).fetchall()
     return _changes(rows)
 
@@ -466,8 +474,7 @@ def finish_batch(con: duckdb.DuckDBPyConnection, batch: Batch, outcome: Outcome)
             )
         if done:
             con.execute(
-                "delete from segmentation.sync_outbox where idempotency_key = ?",
-                [batch.idempotency_key],
+                "delete from segmentation.sync_outbox where batch_sequence = ?", [batch.sequence]
             )
             if batch.batch == batch.batches:
                 con.execute(

@@ -75,7 +75,7 @@ def webhook_body(destination: Destination, batch: Batch, records: list[dict[str,
 
     >>> from segkit.activation.definitions import Identifier
     >>> crm = Destination("crm", "webhook", "crm.yml", ("vip",), (Identifier("email", "email"),))
-    >>> batch = Batch("k-1", "crm", "vip", dt.datetime(2024, 3, 10), "changes", 1, 1, 1, 0)
+    >>> batch = Batch("k-1", 1, "crm", "vip", dt.datetime(2024, 3, 10), "changes", 1, 1, 1, 0)
     >>> webhook_body(crm, batch, [])
     b'{"destination":"crm","segment":"vip","evaluated_at":"2024-03-10T00:00:00Z","kind":"changes","batch":1,"batches":1,"changes":[]}'
     """
