@@ -11,6 +11,7 @@ import signal
 import subprocess
 import time
 
+import duckdb
 import psycopg
 import pytest
 
@@ -62,6 +63,12 @@ def destinations(project: TempProject, receiver_url: str) -> None:
         "identifiers:\n  email: {attribute: email, normalize: email, required: false}\n"
         "traits: [country]\n"
     )
+    for file_format in ("csv", "parquet"):
+        (folder / f"exports_{file_format}.yml").write_text(
+            f"destination: exports_{file_format}\ntype: file\nfolder: out/{file_format}\n"
+            f"format: {file_format}\nsegments: [spain]\n"
+            "identifiers:\n  email: {attribute: email, normalize: email, hash: sha256}\n"
+        )
     (folder / "crm_db.yml").write_text(
         "destination: crm_db\ntype: postgres\nconnection_env: TEST_POSTGRES_URL\n"
         "table: audience_members\nsegments: [spain, active]\n"
@@ -107,6 +114,18 @@ def file_members(project: TempProject, segment: str) -> set[tuple[str, str]]:
     return {(segment, json.loads(line)["profile_id"]) for line in path.read_text().splitlines()}
 
 
+def typed_file_members(project: TempProject) -> dict[str, set[tuple[str, str]]]:
+    """The spain members in the CSV and Parquet folders, read back by DuckDB."""
+    con = duckdb.connect()
+    found = {}
+    for file_format in ("csv", "parquet"):
+        path = project.root / "out" / file_format / "spain" / f"members.{file_format}"
+        rows = con.execute(f"select profile_id, email from read_{file_format}('{path}')").fetchall()
+        assert all(len(email) == 64 for _, email in rows)
+        found[file_format] = {("spain", profile_id) for profile_id, _ in rows}
+    return found
+
+
 @pytest.fixture(scope="module")
 def synced(tmp_path_factory: pytest.TempPathFactory) -> dict:
     folder = tmp_path_factory.mktemp("activation")
@@ -140,6 +159,7 @@ def synced(tmp_path_factory: pytest.TempPathFactory) -> dict:
             members(project),
             postgres_members(postgres_url),
             file_members(project, "spain") | file_members(project, "active"),
+            typed_file_members(project),
         )
 
         con = project.connect()
@@ -160,6 +180,7 @@ def synced(tmp_path_factory: pytest.TempPathFactory) -> dict:
             members(project),
             postgres_members(postgres_url),
             file_members(project, "spain") | file_members(project, "active"),
+            typed_file_members(project),
         )
         seen["history"] = history(project)
         yield seen
@@ -170,7 +191,7 @@ def test_each_sync_delivers_everything_and_says_so(synced: dict) -> None:
     for run in ("sync1", "sync2"):
         result = synced[run]
         assert result.returncode == 0, result.stdout + result.stderr
-        assert "crm_webhook" in result.stdout and "synced 3 destinations" in result.stdout
+        assert "crm_webhook" in result.stdout and "synced 5 destinations" in result.stdout
 
 
 def test_the_webhook_received_every_entry_and_exit_exactly_once(synced: dict) -> None:
@@ -205,9 +226,12 @@ def test_every_retry_sent_the_same_bytes_under_the_same_key(synced: dict) -> Non
 
 def test_files_and_postgres_hold_the_members_after_each_evaluation(synced: dict) -> None:
     for evaluation in ("e1", "e2"):
-        expected, in_postgres, in_files = synced[evaluation]
+        expected, in_postgres, in_files, typed = synced[evaluation]
         assert in_files == expected
-        assert in_postgres == {m for m in expected if m[1] != NO_EMAIL}
+        with_email = {m for m in expected if m[1] != NO_EMAIL}
+        assert in_postgres == with_email
+        spain = {m for m in with_email if m[0] == "spain"}
+        assert typed == {"csv": spain, "parquet": spain}
 
 
 def test_the_change_files_are_the_change_log(synced: dict) -> None:

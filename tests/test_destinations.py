@@ -139,3 +139,28 @@ def test_seg_sync_prints_the_problems_and_changes_nothing(
         "nothing synced: fix the destinations above first",
     ]
     assert not (tmp_path / "warehouse").exists()
+
+
+def test_seg_validate_checks_the_destinations_too(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SEGMENTS_DUCKDB_PATH", str(tmp_path / "warehouse" / "none.duckdb"))
+    (tmp_path / "segments").mkdir()
+    (tmp_path / "segments" / "weekly_regulars.yml").write_text(
+        "segment: weekly_regulars\ndescription: Came back.\n"
+        "condition: {event: '*', during: {last: 4w}}\n"
+    )
+    (tmp_path / "destinations").mkdir()
+    (tmp_path / "destinations" / "crm_webhook.yml").write_text(
+        GOOD.replace("running_shoes_searchers, ", "")
+    )
+    assert main(["--project-dir", str(tmp_path), "validate"]) == 0
+    (tmp_path / "destinations" / "crm_webhook.yml").write_text(
+        GOOD.replace("type: webhook", "type: webhok")
+    )
+    capsys.readouterr()
+    assert main(["--project-dir", str(tmp_path), "validate"]) == 1
+    assert (
+        "destinations/crm_webhook.yml:2: unknown destination type 'webhok'"
+        in capsys.readouterr().err
+    )

@@ -61,6 +61,11 @@ def _report(project: Project, as_json: bool) -> int:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     project = _load(args.project_dir, args.paths)
+    if not args.paths:
+        # with the segments, the destinations that deliver them (same file:line messages)
+        from .activation.sync import destination_diagnostics
+
+        project.diagnostics.extend(destination_diagnostics(args.project_dir, project))
     status = _report(project, args.json)
     if not args.json and status == 0:
         print(

@@ -22,8 +22,8 @@ from typing import Any, Protocol
 
 import duckdb
 
-from ..language.errors import DefinitionError
-from ..language.resolve import load_project
+from ..language.errors import DefinitionError, Diagnostic
+from ..language.resolve import Project, load_project
 from ..warehouse import read_schema, warehouse_path
 from . import outbox
 from .definitions import Destination, load_destinations
@@ -61,13 +61,30 @@ class Summary:
 
 def load(project_root: Path) -> tuple[list[Destination], dict[str, str]]:
     """The project's destinations, validated against its segments and raw.profiles."""
-    schema = read_schema(warehouse_path(project_root))
-    project = load_project(project_root, None, schema)
-    columns = schema.profile_columns if schema is not None else None
-    destinations = load_destinations(
-        project_root / DESTINATIONS_DIR, set(project.segments), columns, project_root
+    project = load_project(project_root, None, read_schema(warehouse_path(project_root)))
+    return _destinations(project_root, project), _profile_columns(project) or {}
+
+
+def destination_diagnostics(project_root: Path, project: Project) -> list[Diagnostic]:
+    """What ``seg validate`` adds for the destinations of an already loaded project."""
+    try:
+        _destinations(project_root, project)
+    except DefinitionError as exc:
+        return exc.diagnostics
+    return []
+
+
+def _destinations(project_root: Path, project: Project) -> list[Destination]:
+    return load_destinations(
+        project_root / DESTINATIONS_DIR,
+        set(project.segments),
+        _profile_columns(project),
+        project_root,
     )
-    return destinations, columns or {}
+
+
+def _profile_columns(project: Project) -> dict[str, str] | None:
+    return project.schema.profile_columns if project.schema is not None else None
 
 
 def sync(
