@@ -8,7 +8,8 @@ entries: the second sync sends them as changes). Each is synced to a webhook rec
 process on loopback (it verifies every signature and parses every body, as tests/receiver.py
 does) and to a throw-away PostgreSQL server (tests/postgres_server.py). The baseline, in the same
 run, is the transport alone: the same number of changes POSTed in batches of the same size by a
-bare loop, and COPYed into a table in one statement. Writes
+bare loop, and COPYed into a table in one statement. PostgreSQL runs with fsync off (a test
+server), batches of 500 and of 5,000 (its default). Writes
 ``scripts/segbench/results/sync_throughput.{json,md}``.
 """
 
@@ -95,7 +96,7 @@ def scratch_warehouse(path: Path, changes: int) -> None:
     con.close()
 
 
-def destination(kind: str, settings: dict) -> Destination:
+def destination(kind: str, settings: dict, batch_size: int = 500) -> Destination:
     return Destination(
         name=f"bench_{kind}",
         type=kind,
@@ -103,7 +104,7 @@ def destination(kind: str, settings: dict) -> Destination:
         segments=("audience",),
         identifiers=(Identifier("email", "email", "email", "sha256"),),
         traits=("country", "loyalty_tier"),
-        batch_size=500,
+        batch_size=batch_size,
         settings=settings,
     )
 
@@ -208,20 +209,23 @@ def main() -> None:
             receiver.kill()
         with postgres_server() as dsn:
             os.environ["BENCH_POSTGRES_URL"] = dsn
-            table = destination(
-                "postgres", {"connection_env": "BENCH_POSTGRES_URL", "table": "segment_members"}
-            )
-            database = Path(scratch) / "postgres.duckdb"
-            scratch_warehouse(database, changes)
-            figures = timed_syncs(database, table, changes)
             baseline = bare_copy(dsn, changes)
-            rows.append(
-                {
-                    "destination": "postgres (batches of 500)",
-                    **figures,
-                    "baseline_seconds": baseline,
-                }
-            )
+            for batch_size in (500, 5000):
+                table = destination(
+                    "postgres",
+                    {"connection_env": "BENCH_POSTGRES_URL", "table": f"members_{batch_size}"},
+                    batch_size,
+                )
+                database = Path(scratch) / f"postgres_{batch_size}.duckdb"
+                scratch_warehouse(database, changes)
+                figures = timed_syncs(database, table, changes)
+                rows.append(
+                    {
+                        "destination": f"postgres (batches of {batch_size})",
+                        **figures,
+                        "baseline_seconds": baseline,
+                    }
+                )
     for row in rows:
         for label in ("snapshot", "changes"):
             row[f"{label}_changes_per_second"] = round(changes / row[f"{label}_seconds"])

@@ -54,7 +54,9 @@ TYPE_KEYS = {
     "postgres": ("connection_env", "table"),
 }
 IDENTIFIER_KEYS = ("attribute", "normalize", "hash", "required", "country_code")
-DEFAULT_BATCH_SIZE = 500
+# A request of 500 changes is what ad and CRM APIs accept; a PostgreSQL transaction pays off
+# bigger batches (scripts/segbench/sync_throughput.py).
+DEFAULT_BATCH_SIZE = {"webhook": 500, "postgres": 5000}
 MAX_BATCH_SIZE = 100_000
 ENV_PATTERN = re.compile(r"^[A-Z_][A-Z0-9_]*$")
 TABLE_PATTERN = re.compile(r"^([a-z_][a-z0-9_]*\.)?[a-z_][a-z0-9_]*$")
@@ -82,7 +84,7 @@ class Destination:
     segments: tuple[str, ...]
     identifiers: tuple[Identifier, ...]
     traits: tuple[str, ...] = ()
-    batch_size: int = DEFAULT_BATCH_SIZE
+    batch_size: int = 500
     settings: dict[str, Any] = field(default_factory=dict)
     description: str = ""
 
@@ -133,7 +135,9 @@ class DestinationParser(ParserBase):
         chosen = self._segments(doc, segments)
         identifiers = self._identifiers(doc, profile_columns)
         traits = self._traits(doc, profile_columns)
-        batch_size = self._count(doc, "batch_size", DEFAULT_BATCH_SIZE, MAX_BATCH_SIZE)
+        batch_size = self._count(
+            doc, "batch_size", DEFAULT_BATCH_SIZE.get(kind or "", 500), MAX_BATCH_SIZE
+        )
         settings = self._settings(doc, kind) if kind else {}
         if self.d.has_errors or name is None or kind is None:
             return None
