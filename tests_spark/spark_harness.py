@@ -15,7 +15,7 @@ from harness import DbtFailed, TempProject
 from segkit.spark import copy_raw_to_spark
 
 ROOT = Path(__file__).resolve().parents[1]
-SCHEMAS = ("raw", "staging", "intermediate", "segmentation", "segments")
+SCHEMAS = ("raw", "staging", "intermediate", "segmentation", "segments", "customer_ai")
 
 
 def spark_session() -> Any:

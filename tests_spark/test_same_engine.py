@@ -1,7 +1,7 @@
 """The same YAML on Spark and on DuckDB: identical members, statuses, history and spans.
 
-The demo segments (but Customer AI's, whose scores are trained outside dbt on Spark) on a small
-demo store, evaluated twice on both engines with late events between the evaluations; and a
+The demo segments (Customer AI's in a test of their own: on Spark they are trained before the
+build, by `seg models train`) on a small demo store, evaluated twice on both engines with late events between the evaluations; and a
 derandomized batch of the differential test's random definitions, checked against DuckDB and the
 independent evaluator.
 """
@@ -28,6 +28,8 @@ from test_differential import batches, disagreements_with_the_evaluator, write_b
 FIRST = dt.datetime(2026, 1, 14, 9, 0, 0)
 SECOND = dt.datetime(2026, 1, 15, 9, 0, 0)
 SPEC = DemoSpec(profiles=300, events=12_000, seed=5, end=dt.date(2026, 1, 14), days=200)
+# enough buyers for a model to train (at least 50 of each label)
+AI_SPEC = DemoSpec(profiles=1500, events=45_000, seed=5, end=dt.date(2026, 1, 14), days=300)
 CUSTOMER_AI = {"churn_risk_60d", "churn_risk_high", "likely_repurchasers", "repurchase_90d"}
 SEGMENTS = sorted(p.stem for p in (ROOT / "segments").glob("*.yml") if p.stem not in CUSTOMER_AI)
 DEFINITIONS = [
@@ -245,22 +247,47 @@ def test_random_definitions_have_the_evaluators_members_on_spark(batch, tmp_path
     assert not wrong, f"as_of {as_of}:\n" + "\n".join(wrong[:5])
 
 
-def test_a_project_with_customer_ai_stops_before_building_with_what_to_do(
-    tmp_path: Path,
+def test_customer_ai_trained_before_the_build_scores_as_on_duckdb(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """dbt-spark runs no Python models outside Databricks: the build stops at on-run-start,
-    naming the propensity models, and no table is written."""
+    """dbt-spark runs no Python models outside Databricks: `seg models train --target spark`
+    trains and scores before the build, which stops (writing nothing) until it has, or when the
+    scores are for another as_of; then scores and the segments on them equal DuckDB's."""
     project = SparkProject(tmp_path / "project")
-    shutil.copy(ROOT / "segments" / "repurchase_90d.yml", project.root / "segments")
+    generate(project.database, AI_SPEC, quiet=True)
+    for name in ("repurchase_90d", "likely_repurchasers"):
+        shutil.copy(ROOT / "segments" / f"{name}.yml", project.root / "segments")
     project.generate()
     project.reset_spark()
+    project.copy_store_to_spark()
     with pytest.raises(DbtFailed) as failure:
-        project.spark_dbt("build")
-    message = str(failure.value)
-    assert "Customer AI's models are dbt Python models" in message, message
-    assert "int_propensity_training__repurchase_90d" in message, message
-    for schema in ("segmentation", "segments", "intermediate"):
+        project.spark_dbt("build", as_of=FIRST.isoformat())
+    assert "have not been yet: run scripts/seg models train --target spark" in str(failure.value)
+    for schema in ("segmentation", "segments"):
         if project.spark_query(f"show schemas like '{schema}'"):  # dbt may create the schemas
             # (the run's session also lists its temporary views, which are no tables)
             tables = [r for r in project.spark_query(f"show tables in {schema}") if not r[2]]
             assert tables == [], schema
+
+    monkeypatch.setenv("SEGMENTS_AS_OF", FIRST.isoformat())
+    assert main(["--project-dir", str(project.root), "models", "train", "--target", "spark"]) == 0
+    assert "repurchase_90d  trained" in capsys.readouterr().out
+    with pytest.raises(DbtFailed) as stale:
+        project.spark_dbt("build", as_of=SECOND.isoformat())
+    assert "not for this evaluation's as_of" in str(stale.value)
+    project.spark_dbt("build", as_of=FIRST.isoformat())
+    project.build(FIRST.isoformat(), tests=False)
+
+    columns = "model, profile_id, score, percentile, bucket"
+    spark_scores = _spark_rows(project, "segmentation.propensity_scores", columns)
+    assert len(spark_scores) > 100
+    assert spark_scores == _duckdb_rows(project, "segmentation.propensity_scores", columns)
+    probabilities = dict(
+        project.query("select profile_id, probability from segmentation.propensity_scores")
+    )
+    for profile_id, probability in project.spark_query(
+        "select profile_id, probability from segmentation.propensity_scores"
+    ):
+        assert abs(probability - probabilities[profile_id]) < 1e-9, profile_id
+    members = project.spark_members("likely_repurchasers")
+    assert members and members == project.members("likely_repurchasers")

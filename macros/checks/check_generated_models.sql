@@ -59,17 +59,41 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- Spark: dbt-spark runs no Python models outside Databricks, so a project with Customer AI
-    models stops here, saying what to do, instead of at the first Python model's error
-    (dbt-databricks, which also reads the spark__ macros, runs them: it passes). -#}
+{#- Spark: dbt-spark runs no Python models outside Databricks, so Customer AI's training and
+    scoring run before the build (`scripts/seg models train --target spark`, same code, same
+    as_of) and the build reads their tables; a build that needs them stops here, building
+    nothing, unless they were made for this as_of. (dbt-databricks, which also reads the spark__
+    macros, runs the Python models: nothing to check.) -#}
 {% macro spark__check_generated_models() -%}
     {%- if not execute -%}{{ return('') }}{%- endif -%}
-    {%- set python_models = [] -%}
-    {%- for node in graph.nodes.values() if node.resource_type == 'model' and node.language == 'python' and node.config.enabled -%}
-        {%- do python_models.append(node.name) -%}
+    {%- set models = [] -%}
+    {%- for node in graph.nodes.values() if node.resource_type == 'model' and node.config.enabled and (node.config.meta or {}).get('propensity_model') -%}
+        {%- do models.append(node.config.meta['propensity_model']) -%}
     {%- endfor -%}
-    {%- if python_models and target.type == 'spark' -%}
-        {{ exceptions.raise_compiler_error("Customer AI's models are dbt Python models, which dbt-spark does not run outside Databricks (dbt-databricks does). Nothing was built. Remove the propensity models (and the segments on them) from " ~ var('segments_path', 'segments') ~ "/ to evaluate the other segments on Spark, or use the DuckDB target or a databricks target (docs/spark.md).\n  " ~ python_models | sort | join("\n  ")) }}
+    {%- set builds_scores = 'model.segments.int_propensity_scores__unioned' in selected_resources
+                            or 'model.segments.int_propensity_training__unioned' in selected_resources -%}
+    {%- if models and builds_scores and target.type == 'spark' -%}
+        {%- do _segments_check_trained_on_spark(models | sort) -%}
     {%- endif -%}
     {{ log("check_generated_models: the freshness check of generated segment models runs on DuckDB only; run scripts/seg generate --check first", info=true) }}
+{%- endmacro %}
+
+{% macro _segments_check_trained_on_spark(models) -%}
+    {%- set as_of = segments_as_of() -%}
+    {%- set what_to_do = "run scripts/seg models train --target spark with SEGMENTS_AS_OF=" ~ as_of.isoformat() ~ " first, then this build with the same SEGMENTS_AS_OF (docs/spark.md). Nothing was built." -%}
+    {%- set relation = adapter.get_relation(database=none, schema='customer_ai', identifier='trained_for') -%}
+    {%- if relation is none -%}
+        {{ exceptions.raise_compiler_error("Customer AI's models (" ~ models | join(', ') ~ ") are trained and scored outside dbt on Spark, and have not been yet: " ~ what_to_do) }}
+    {%- endif -%}
+    {%- set trained = {} -%}
+    {%- for row in run_query("select model, as_of from " ~ relation) -%}
+        {%- do trained.update({row[0]: row[1]}) -%}
+    {%- endfor -%}
+    {%- set stale = [] -%}
+    {%- for model in models if trained.get(model) != as_of -%}
+        {%- do stale.append(model ~ " (scored for " ~ (trained.get(model) or "no as_of") ~ ")") -%}
+    {%- endfor -%}
+    {%- if stale -%}
+        {{ exceptions.raise_compiler_error("Customer AI's scores on Spark are not for this evaluation's as_of " ~ as_of ~ ": " ~ stale | join(', ') ~ ". " ~ what_to_do) }}
+    {%- endif -%}
 {%- endmacro %}

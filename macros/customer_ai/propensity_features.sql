@@ -74,7 +74,9 @@ final as (
     from training_features
     left join goal_after_cutoff on goal_after_cutoff.profile_id = training_features.profile_id
 
-    union all by name
+    {#- both sides list the same columns in the same order (one macro writes both); Spark has no
+        union by name #}
+    union all
 
     select
         'scoring' as sample,

@@ -72,11 +72,25 @@ select * from definitions
     }) }}
 {%- endmacro %}
 
+{#- Each model's table: its dbt Python model's, or on Spark (which runs no Python models) the
+    one `scripts/seg models train --target spark` wrote. -#}
+{% macro propensity_model_relation(name) -%}
+    {{ return(adapter.dispatch('propensity_model_relation', 'segments')(name)) }}
+{%- endmacro %}
+
+{% macro default__propensity_model_relation(name) -%}
+    {{ return(ref(name)) }}
+{%- endmacro %}
+
+{% macro spark__propensity_model_relation(name) -%}
+    {{ return(source('customer_ai', name) if target.type == 'spark' else ref(name)) }}
+{%- endmacro %}
+
 {% macro _propensity_union(prefix, names, columns) -%}
 with unioned as (
     {%- for name in names %}
     select {{ columns.keys() | join(', ') }}
-    from {{ ref(prefix ~ name) }}
+    from {{ propensity_model_relation(prefix ~ name) }}
     {%- if not loop.last %}
     union all
     {%- endif %}

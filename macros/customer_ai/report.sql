@@ -21,7 +21,8 @@
     being appended carry the scored_at of int_propensity_definitions, not necessarily this run's). -#}
 {% macro propensity_clear_runs() -%}
     {%- if execute and adapter.get_relation(this.database, this.schema, this.identifier) is not none -%}
+        {#- a literal: Delta refuses subqueries in DELETE -#}
         delete from {{ this }}
-        where scored_at >= (select min(scored_at) from {{ ref('int_propensity_definitions') }})
+        where scored_at >= {{ segments_timestamp(segments_as_of()) }}
     {%- endif -%}
 {%- endmacro %}

@@ -55,6 +55,11 @@
 {% macro default__segments_days_between(earlier_sql, later_sql) -%}
     (date_diff('second', {{ earlier_sql }}, {{ later_sql }}) / 86400.0)
 {%- endmacro %}
+{#- unix_timestamp drops the fraction of each second, so the difference counts second
+    boundaries, as DuckDB's date_diff does. -#}
+{% macro spark__segments_days_between(earlier_sql, later_sql) -%}
+    ((unix_timestamp({{ later_sql }}) - unix_timestamp({{ earlier_sql }})) / 86400.0)
+{%- endmacro %}
 
 {% macro segments_date_trunc(period, timestamp_sql) -%}
     {{ return(adapter.dispatch('segments_date_trunc', 'segments')(period, timestamp_sql)) }}
@@ -214,4 +219,19 @@
 {%- endmacro %}
 {% macro spark__segments_smallest_values(expression, n) -%}
     slice(array_sort(collect_list({{ expression }})), 1, {{ n | int }})
+{%- endmacro %}
+
+{#- Select items that unnest arrays of equal length side by side, one row per position, each
+    element under its name: unnest_zipped(['runs.features', 'scores.contributions'],
+    ['feature', 'contribution']). -#}
+{% macro segments_unnest_zipped(arrays, names) -%}
+    {{ return(adapter.dispatch('segments_unnest_zipped', 'segments')(arrays, names)) }}
+{%- endmacro %}
+{% macro default__segments_unnest_zipped(arrays, names) -%}
+    {%- for array in arrays -%}
+    unnest({{ array }}) as {{ names[loop.index0] }}{{ ', ' if not loop.last }}
+    {%- endfor -%}
+{%- endmacro %}
+{% macro spark__segments_unnest_zipped(arrays, names) -%}
+    inline(arrays_zip({{ arrays | join(', ') }})) as ({{ names | join(', ') }})
 {%- endmacro %}

@@ -30,7 +30,10 @@ final as (
         counted.model,
         counted.probability,
         cast(round(100 * counted.probability) as integer) as score,
-        cast((100 * counted.at_or_below + counted.scored_profiles - 1) // counted.scored_profiles as integer) as percentile,
+        {#- the ceiling in integers, written so that both engines read it (Spark has no //):
+            floor of a double quotient is exact here, its distance to the next integer (>= 1/n)
+            being far above a double's error #}
+        cast(floor((100 * counted.at_or_below + counted.scored_profiles - 1) / counted.scored_profiles) as integer) as percentile,
         case
             when round(100 * counted.probability) >= 75 then 'high'
             when round(100 * counted.probability) >= 25 then 'medium'

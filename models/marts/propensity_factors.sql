@@ -16,8 +16,7 @@ contributions as (
     select
         scores.model,
         scores.bucket,
-        unnest(runs.features) as feature,
-        unnest(scores.contributions) as contribution
+        {{ segments_unnest_zipped(['runs.features', 'scores.contributions'], ['feature', 'contribution']) }}
     from scores
     inner join runs on runs.model = scores.model
 ),

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import sys
 from typing import Any
 
 from .. import console
+from ..spark import add_target_option
 
 LATEST_RUNS_SQL = """
 with latest as (
@@ -48,8 +51,14 @@ def _figure(value: float | None, pattern: str) -> str:
 
 
 def cmd_models(args: argparse.Namespace) -> int:
+    if args.action == "train":
+        return cmd_train(args)
     rows = console.read_built(
-        args.project_dir, "models", "segmentation.propensity_model_quality", LATEST_RUNS_SQL
+        args.project_dir,
+        "models",
+        "segmentation.propensity_model_quality",
+        LATEST_RUNS_SQL,
+        args.dbt_target,
     )
     if rows is None:
         return 1
@@ -87,9 +96,55 @@ def cmd_models(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_train(args: argparse.Namespace) -> int:
+    """Spark only: train and score every model before ``dbt build --target spark``."""
+    if args.dbt_target != "spark":
+        print(
+            "seg models train: on DuckDB, dbt build trains and scores the models itself (dbt "
+            "Python models); train is for --target spark, where dbt runs no Python models",
+            file=sys.stderr,
+        )
+        return 2
+    from .spark_training import default_as_of, train_on_spark
+
+    as_of = os.environ.get("SEGMENTS_AS_OF") or default_as_of()
+    try:
+        summaries = train_on_spark(args.project_dir, as_of)
+    except (RuntimeError, ImportError) as exc:
+        print(f"seg models train: {exc}", file=sys.stderr)
+        return 1
+    if not summaries:
+        print("seg models train: no propensity model in segments/: nothing to train")
+        return 0
+    table = [
+        [
+            s["model"],
+            s["status"],
+            _figure(s["auc"], "{:.3f}"),
+            f"{s['scored']:,}",
+            f"{s['seconds']:.1f}",
+        ]
+        for s in summaries
+    ]
+    print(console.table(["model", "status", "AUC", "scored", "seconds"], table))
+    print(f"\ntrained and scored for as_of {as_of}: now run, with the same as_of,")
+    print(f"  SEGMENTS_AS_OF={as_of} .venv/bin/dbt build --target spark")
+    return 0
+
+
 def add_parser(verbs: Any) -> None:
     models = verbs.add_parser(
-        "models", help="Customer AI: each propensity model's latest training run and quality"
+        "models",
+        help="Customer AI: each model's latest training run and quality (train: on Spark)",
+    )
+    models.add_argument(
+        "action",
+        nargs="?",
+        choices=["report", "train"],
+        default="report",
+        help="report (default) the latest runs; train: on --target spark, train and score "
+        "every model before dbt build (docs/spark.md)",
     )
     models.add_argument("--json", action="store_true", help="machine-readable output")
+    add_target_option(models, "dbt target")
     models.set_defaults(func=cmd_models)
