@@ -56,10 +56,12 @@ $(SPARK_STAMP): requirements-spark.txt $(STAMP)
 
 spark: $(SPARK_STAMP) $(SPARK_JARS)
 
-# The demo on local Spark, in a copy of the project under warehouse/spark-demo/ without the
-# Customer AI files (propensity models and the segments on them: dbt-spark runs no Python
-# models, docs/spark.md); evaluated as of yesterday, then today, then listed from Spark.
+# The demo on local Spark, in a copy of the project under warehouse/spark-demo/: every demo
+# file, Customer AI's included (dbt-spark runs no Python models, so `seg models train` trains and
+# scores before each build, at the same as_of: docs/spark.md); evaluated as of yesterday, then
+# today, then listed from Spark.
 SPARK_DEMO := $(CURDIR)/warehouse/spark-demo
+TODAY := $(shell date -u +%Y-%m-%dT%H:%M:%S)
 demo-spark: export SEGMENTS_DUCKDB_PATH := $(SPARK_DEMO)/warehouse/demo.duckdb
 demo-spark: export SEGMENTS_SPARK_WAREHOUSE := $(SPARK_DEMO)/warehouse/spark
 demo-spark: export DBT_PROFILES_DIR := $(SPARK_DEMO)
@@ -69,12 +71,15 @@ demo-spark: spark
 	rm -rf $(SPARK_DEMO) && mkdir -p $(SPARK_DEMO)/segments $(SPARK_DEMO)/warehouse $(SPARK_DEMO)/.spark
 	cp -r dbt_project.yml profiles.yml macros models data-tests spark $(SPARK_DEMO)/
 	ln -s $(CURDIR)/.spark/jars $(SPARK_DEMO)/.spark/jars
-	cp $$(grep -L propensity segments/*.yml) $(SPARK_DEMO)/segments/
+	cp segments/*.yml $(SPARK_DEMO)/segments/
 	scripts/seg --project-dir $(SPARK_DEMO) demo --profiles 5000 --events 200000 --target spark
 	scripts/seg --project-dir $(SPARK_DEMO) generate
+	SEGMENTS_AS_OF=$(YESTERDAY) scripts/seg --project-dir $(SPARK_DEMO) models train --target spark
 	SEGMENTS_AS_OF=$(YESTERDAY) $(BIN)/dbt build --quiet --target spark --project-dir $(SPARK_DEMO)
-	$(BIN)/dbt build --quiet --target spark --project-dir $(SPARK_DEMO)
+	SEGMENTS_AS_OF=$(TODAY) scripts/seg --project-dir $(SPARK_DEMO) models train --target spark
+	SEGMENTS_AS_OF=$(TODAY) $(BIN)/dbt build --quiet --target spark --project-dir $(SPARK_DEMO)
 	scripts/seg --project-dir $(SPARK_DEMO) list --target spark
+	scripts/seg --project-dir $(SPARK_DEMO) models --target spark
 
 # The same YAML on Spark and DuckDB (one JVM for the whole run; its metastore under warehouse/).
 test-spark: spark
