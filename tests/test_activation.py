@@ -126,6 +126,21 @@ def typed_file_members(project: TempProject) -> dict[str, set[tuple[str, str]]]:
     return found
 
 
+def evaluate_and_sync(
+    project: TempProject, as_of: dt.datetime, env: dict[str, str], postgres_url: str
+) -> tuple[subprocess.CompletedProcess[str], tuple]:
+    """One evaluation, one sync; the members, and what the table and the folders hold after it."""
+    project.build(as_of.isoformat(), tests=False)
+    result = seg_sync(project, env)
+    held = (
+        members(project),
+        postgres_members(postgres_url),
+        file_members(project, "spain") | file_members(project, "active"),
+        typed_file_members(project),
+    )
+    return result, held
+
+
 @pytest.fixture(scope="module")
 def synced(tmp_path_factory: pytest.TempPathFactory) -> dict:
     folder = tmp_path_factory.mktemp("activation")
@@ -153,14 +168,7 @@ def synced(tmp_path_factory: pytest.TempPathFactory) -> dict:
             "env": env,
         }
 
-        project.build(T1.isoformat(), tests=False)
-        seen["sync1"] = seg_sync(project, env)
-        seen["e1"] = (
-            members(project),
-            postgres_members(postgres_url),
-            file_members(project, "spain") | file_members(project, "active"),
-            typed_file_members(project),
-        )
+        seen["sync1"], seen["e1"] = evaluate_and_sync(project, T1, env, postgres_url)
 
         con = project.connect()
         # four profiles move country; ten visit again; the others' visits age out of 3 days
@@ -174,14 +182,7 @@ def synced(tmp_path_factory: pytest.TempPathFactory) -> dict:
                 [e["event_id"], p, "visit", e["event_ts"], e["loaded_at"]],
             )
         con.close()
-        project.build(T2.isoformat(), tests=False)
-        seen["sync2"] = seg_sync(project, env)
-        seen["e2"] = (
-            members(project),
-            postgres_members(postgres_url),
-            file_members(project, "spain") | file_members(project, "active"),
-            typed_file_members(project),
-        )
+        seen["sync2"], seen["e2"] = evaluate_and_sync(project, T2, env, postgres_url)
         seen["history"] = history(project)
         yield seen
     receiver.stop()

@@ -122,16 +122,22 @@ def test_broken_yaml_and_duplicate_keys_are_errors_at_their_line(tmp_path: Path)
     assert problems(tmp_path, "destination: [a\n")[0].startswith("crm_webhook.yml:2: invalid YAML")
 
 
-def test_seg_sync_prints_the_problems_and_changes_nothing(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
+def project_with(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, destination: str) -> None:
+    """A project of one segment and one destination, with no warehouse yet."""
     monkeypatch.setenv("SEGMENTS_DUCKDB_PATH", str(tmp_path / "warehouse" / "none.duckdb"))
     (tmp_path / "segments").mkdir()
     (tmp_path / "segments" / "weekly_regulars.yml").write_text(
-        "segment: weekly_regulars\ndescription: Came back.\ncondition: {event: '*', during: {last: 4w}}\n"
+        "segment: weekly_regulars\ndescription: Came back.\n"
+        "condition: {event: '*', during: {last: 4w}}\n"
     )
     (tmp_path / "destinations").mkdir()
-    (tmp_path / "destinations" / "crm_webhook.yml").write_text(GOOD)
+    (tmp_path / "destinations" / "crm_webhook.yml").write_text(destination)
+
+
+def test_seg_sync_prints_the_problems_and_changes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project_with(tmp_path, monkeypatch, GOOD)
     assert main(["--project-dir", str(tmp_path), "sync"]) == 1
     printed = capsys.readouterr()
     assert printed.err.splitlines() == [
@@ -144,16 +150,7 @@ def test_seg_sync_prints_the_problems_and_changes_nothing(
 def test_seg_validate_checks_the_destinations_too(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("SEGMENTS_DUCKDB_PATH", str(tmp_path / "warehouse" / "none.duckdb"))
-    (tmp_path / "segments").mkdir()
-    (tmp_path / "segments" / "weekly_regulars.yml").write_text(
-        "segment: weekly_regulars\ndescription: Came back.\n"
-        "condition: {event: '*', during: {last: 4w}}\n"
-    )
-    (tmp_path / "destinations").mkdir()
-    (tmp_path / "destinations" / "crm_webhook.yml").write_text(
-        GOOD.replace("running_shoes_searchers, ", "")
-    )
+    project_with(tmp_path, monkeypatch, GOOD.replace("running_shoes_searchers, ", ""))
     assert main(["--project-dir", str(tmp_path), "validate"]) == 0
     (tmp_path / "destinations" / "crm_webhook.yml").write_text(
         GOOD.replace("type: webhook", "type: webhok")
