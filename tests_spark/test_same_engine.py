@@ -127,8 +127,9 @@ def _seg(project: SparkProject, capsys: pytest.CaptureFixture[str], *args: str) 
 def test_the_query_verbs_read_spark(
     demo: SparkProject, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """seg preview / explain / list on Spark say what they say on DuckDB, and publish exports
-    Spark's tables as the Parquet files DuckDB's publish writes."""
+    """seg preview / explain / list / overlap on Spark say what they say on DuckDB, seg compile
+    prints Spark SQL, and publish exports Spark's tables as the Parquet files DuckDB's publish
+    writes."""
     monkeypatch.setenv("SEGMENTS_DUCKDB_PATH", str(demo.database))
     members = sorted(demo.spark_members("weekly_regulars"))
     preview = json.loads(
@@ -170,6 +171,15 @@ def test_the_query_verbs_read_spark(
     assert explained["member"] is True and explained["condition"]["holds"] is True
     listed = {r["segment"]: r["size"] for r in json.loads(_seg(demo, capsys, "list", "--json"))}
     assert listed["weekly_regulars"] == len(members) and set(DEFINITIONS) <= set(listed)
+    overlap = json.loads(
+        _seg(demo, capsys, "overlap", "weekly_regulars", "running_shoes_searchers", "--json")
+    )
+    assert overlap["sizes"]["weekly_regulars"] == len(members)
+    # the SQL seg compile prints for Spark evaluates the segment there
+    arguments = ["compile", "weekly_regulars", "--as-of", FIRST.isoformat(), "--raw"]
+    assert main(["--project-dir", str(demo.root), *arguments, "--target", "spark"]) == 0
+    compiled = capsys.readouterr().out
+    assert {row[1] for row in demo.spark_query(compiled)} == set(members)
 
     folder = demo.root / "exported"
     assert (

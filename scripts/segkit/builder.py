@@ -56,12 +56,13 @@ def cmd_compile(args: argparse.Namespace) -> int:
         return 1
     call = f"{{{{ evaluate_segments({jinja_literal(evaluation_data([definition]))}) }}}}"
     try:
-        (sql,) = compile_queries(args.project_dir, [call], {}, args.as_of)
+        (sql,) = compile_queries(args.project_dir, [call], {}, args.as_of, args.dbt_target)
     except RuntimeError as exc:
         print(f"seg compile: dbt compile failed:\n{exc}", file=sys.stderr)
         return 1
+    dialect = "spark" if args.dbt_target == "spark" else "duckdb"
     print(
-        sqlglot.transpile(sql, read="duckdb", write="duckdb", pretty=True)[0]
+        sqlglot.transpile(sql, read=dialect, write=dialect, pretty=True)[0]
         if args.pretty
         else sql.strip()
     )
@@ -86,6 +87,7 @@ def add_parsers(verbs: argparse._SubParsersAction) -> None:
         "--as-of", help="evaluation time (ISO); default: SEGMENTS_AS_OF, else now"
     )
     compile_.add_argument("--raw", dest="pretty", action="store_false", help="as dbt compiled it")
+    add_target_option(compile_, "dbt target whose SQL is printed")
     compile_.set_defaults(func=cmd_compile)
 
     preview = verbs.add_parser(
@@ -116,4 +118,5 @@ def add_parsers(verbs: argparse._SubParsersAction) -> None:
     overlap_ = verbs.add_parser("overlap", help="pairwise overlap of segments (counts and Jaccard)")
     overlap_.add_argument("segments", nargs="+", help="two or more segment names")
     overlap_.add_argument("--json", action="store_true", help="machine-readable output")
+    add_target_option(overlap_, "dbt target whose members are compared")
     overlap_.set_defaults(func=cmd_overlap)

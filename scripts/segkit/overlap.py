@@ -8,8 +8,8 @@ import sys
 from itertools import combinations
 from pathlib import Path
 
-import duckdb
-
+from .engine import QueryError, run_query
+from .language.vocabulary import NAME_PATTERN
 from .warehouse import warehouse_path
 
 
@@ -22,33 +22,55 @@ def segment_name(value: str) -> str:
     return Path(value).stem if value.endswith((".yml", ".yaml")) else value
 
 
-def overlap(database: Path, names: list[str]) -> dict:
+def overlap_sql(tables: dict[str, str]) -> str:
+    """One query: each segment's size and each pair's shared members, as (a, b, members) rows.
+
+    >>> print(overlap_sql({"a": "segments.a", "b": "segments.b"}))
+    with s0 as (select profile_id from segments.a), s1 as (select profile_id from segments.b)
+    select 'a' as a, 'a' as b, count(*) as members from s0
+    union all
+    select 'b' as a, 'b' as b, count(*) as members from s1
+    union all
+    select 'a' as a, 'b' as b, count(*) as members from s0 join s1 using (profile_id)
+    """
+    names = list(tables)
+    ctes = ", ".join(f"s{i} as (select profile_id from {tables[n]})" for i, n in enumerate(names))
+    counted = [(n, n, f"s{i}") for i, n in enumerate(names)]
+    counted += [
+        (names[i], names[j], f"s{i} join s{j} using (profile_id)")
+        for i, j in combinations(range(len(names)), 2)
+    ]
+    selects = [
+        f"select '{a}' as a, '{b}' as b, count(*) as members from {f}" for a, b, f in counted
+    ]
+    return f"with {ctes}\n" + "\nunion all\n".join(selects)
+
+
+def segment_table(project_dir: Path, target: str, name: str) -> str:
+    """The published table of a segment, quoted for the target's engine."""
+    if target == "spark":
+        return f"segments.`{name}`"
+    # fully qualified: the default warehouse file is itself called "segments"
+    return f'"{warehouse_path(project_dir).stem}"."segments"."{name}"'
+
+
+def overlap(project_dir: Path, target: str, names: list[str]) -> dict:
     """Sizes and pairwise intersections (count and Jaccard) of current members."""
-    con = duckdb.connect(str(database), read_only=True)
-    try:
-        # Fully qualified: the default warehouse file is itself called "segments".
-        (catalog,) = con.execute("select current_database()").fetchone()
-
-        def table(name: str) -> str:
-            return f'"{catalog}"."segments"."{name}"'
-
-        sizes = {n: con.execute(f"select count(*) from {table(n)}").fetchone()[0] for n in names}
-        pairs = []
-        for a, b in combinations(names, 2):
-            both = con.execute(
-                f"select count(*) from {table(a)} as a join {table(b)} as b using (profile_id)"
-            ).fetchone()[0]
-            union = sizes[a] + sizes[b] - both
-            pairs.append(
-                {
-                    "a": a,
-                    "b": b,
-                    "intersection": both,
-                    "jaccard": round(both / union, 4) if union else 0.0,
-                }
-            )
-    finally:
-        con.close()
+    tables = {n: segment_table(project_dir, target, n) for n in names}
+    counts = {(a, b): c for a, b, c in run_query(project_dir, target, overlap_sql(tables))[1]}
+    sizes = {n: counts[(n, n)] for n in names}
+    pairs = []
+    for a, b in combinations(names, 2):
+        both = counts[(a, b)]
+        union = sizes[a] + sizes[b] - both
+        pairs.append(
+            {
+                "a": a,
+                "b": b,
+                "intersection": both,
+                "jaccard": round(both / union, 4) if union else 0.0,
+            }
+        )
     return {"sizes": sizes, "pairs": pairs}
 
 
@@ -57,14 +79,14 @@ def cmd_overlap(args: argparse.Namespace) -> int:
     if len(names) < 2:
         print("seg overlap: name at least two segments", file=sys.stderr)
         return 2
-    database = warehouse_path(args.project_dir)
+    bad = [n for n in names if not NAME_PATTERN.match(n)]
+    if bad:
+        print(f"seg overlap: not a segment name: {', '.join(bad)}", file=sys.stderr)
+        return 2
     try:
-        found = overlap(database, names)
-    except duckdb.Error as exc:
-        print(
-            f"seg overlap: {exc}".splitlines()[0] + " (is every segment built? run dbt build)",
-            file=sys.stderr,
-        )
+        found = overlap(args.project_dir, args.dbt_target, names)
+    except QueryError as exc:
+        print(f"seg overlap: {exc} (is every segment built? run dbt build)", file=sys.stderr)
         return 1
     if args.json:
         print(json.dumps(found, indent=2))
