@@ -12,10 +12,12 @@ from .. import console
 from ..spark import add_target_option
 
 LATEST_RUNS_SQL = """
-with latest as (
-    select *
+with ranked as (
+    select *, row_number() over (partition by model order by scored_at desc) as recency
     from segmentation.propensity_model_quality
-    qualify row_number() over (partition by model order by scored_at desc) = 1
+),
+latest as (
+    select * from ranked where recency = 1
 ),
 scored as (
     select model, count(*) as scored from segmentation.propensity_scores group by model
