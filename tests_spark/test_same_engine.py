@@ -301,3 +301,16 @@ def test_customer_ai_trained_before_the_build_scores_as_on_duckdb(
         assert abs(probability - probabilities[profile_id]) < 1e-9, profile_id
     members = project.spark_members("likely_repurchasers")
     assert members and members == project.members("likely_repurchasers")
+
+
+def test_a_definition_changed_since_generation_stops_the_spark_build(tmp_path: Path) -> None:
+    """The freshness check reads the definition files with Spark itself (text source)."""
+    project = SparkProject(tmp_path / "project")
+    shutil.copy(ROOT / "segments" / "night_owls.yml", project.root / "segments")
+    project.generate()
+    project.reset_spark()
+    path = project.root / "segments" / "night_owls.yml"
+    path.write_text(path.read_text() + "# edited after scripts/seg generate\n")
+    with pytest.raises(DbtFailed) as failure:
+        project.spark_dbt("build", as_of=FIRST.isoformat())
+    assert "segments/night_owls.yml: changed since" in str(failure.value)

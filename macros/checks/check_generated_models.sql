@@ -8,7 +8,7 @@
 {%- endmacro %}
 
 {% macro default__check_generated_models() -%}
-    {{ log("check_generated_models: the freshness check of generated segment models runs on DuckDB only; run scripts/seg generate --check in CI", info=true) }}
+    {{ log("check_generated_models: the freshness check of generated segment models runs on DuckDB and Spark only; run scripts/seg generate --check in CI", info=true) }}
 {%- endmacro %}
 
 {% macro duckdb__check_generated_models() -%}
@@ -21,6 +21,12 @@
         {%- set rows = run_query("select filename, md5(content) from read_text(" ~ patterns ~ ") order by filename") -%}
         {%- for row in rows -%}{%- do on_disk.update({row[0]: row[1]}) -%}{%- endfor -%}
     {%- endif -%}
+    {%- do _segments_compare_definition_hashes(on_disk) -%}
+{%- endmacro %}
+
+{#- The definition files on disk, {relative path: md5}, against what the generator recorded. -#}
+{% macro _segments_compare_definition_hashes(on_disk) -%}
+    {%- set folder = var('segments_path', 'segments') -%}
     {%- set generated = {} -%}
     {%- set shared_hashes = [] -%}
     {%- for node in graph.nodes.values() if node.resource_type == 'model' -%}
@@ -59,11 +65,31 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- Spark: dbt-spark runs no Python models outside Databricks, so Customer AI's training and
-    scoring run before the build (`scripts/seg models train --target spark`, same code, same
-    as_of) and the build reads their tables; a build that needs them stops here, building
-    nothing, unless they were made for this as_of. (dbt-databricks, which also reads the spark__
-    macros, runs the Python models: nothing to check.) -#}
+{#- Spark reads the definition files with its text source, one row per whole file. Spark
+    resolves a relative path against the working directory its JVM started in, which is not
+    always the project (one JVM serves several projects in-process): the project comes from
+    DBT_PROJECT_DIR when set, else it is the directory dbt runs in. -#}
+{% macro _segments_definition_hashes_on_spark() -%}
+    {%- set folder = var('segments_path', 'segments') -%}
+    {%- set root = env_var('DBT_PROJECT_DIR', '') | replace('\\', '/') -%}
+    {%- set root = root.rstrip('/') if root else '' -%}
+    {%- set path = (root ~ '/' if root else '') ~ folder -%}
+    {%- set on_disk = {} -%}
+    {%- do run_query("create or replace temporary view segments_definition_files using text options (path '" ~ path ~ "', recursiveFileLookup 'true', pathGlobFilter '*.{yml,yaml}', wholetext 'true')") -%}
+    {%- for row in run_query("select input_file_name(), md5(value) from segments_definition_files") -%}
+        {%- set file = row[0] | replace('file://', '') | replace('file:', '') -%}
+        {%- set start = file.find(root ~ '/') + root | length + 1 if root else file.rfind('/' ~ folder ~ '/') + 1 -%}
+        {%- do on_disk.update({file[start:]: row[1]}) -%}
+    {%- endfor -%}
+    {{ return(on_disk) }}
+{%- endmacro %}
+
+{#- Spark: the same freshness check, reading the files with Spark. And dbt-spark runs no Python
+    models outside Databricks, so Customer AI's training and scoring run before the build
+    (`scripts/seg models train --target spark`, same code, same as_of) and the build reads their
+    tables; a build that needs them stops here, building nothing, unless they were made for this
+    as_of. (dbt-databricks, which also reads the spark__ macros, runs the Python models: nothing
+    to check there.) -#}
 {% macro spark__check_generated_models() -%}
     {%- if not execute -%}{{ return('') }}{%- endif -%}
     {%- set models = [] -%}
@@ -72,10 +98,10 @@
     {%- endfor -%}
     {%- set builds_scores = 'model.segments.int_propensity_scores__unioned' in selected_resources
                             or 'model.segments.int_propensity_training__unioned' in selected_resources -%}
+    {%- do _segments_compare_definition_hashes(_segments_definition_hashes_on_spark()) -%}
     {%- if models and builds_scores and target.type == 'spark' -%}
         {%- do _segments_check_trained_on_spark(models | sort) -%}
     {%- endif -%}
-    {{ log("check_generated_models: the freshness check of generated segment models runs on DuckDB only; run scripts/seg generate --check first", info=true) }}
 {%- endmacro %}
 
 {% macro _segments_check_trained_on_spark(models) -%}

@@ -257,11 +257,15 @@ updated as (
     {%- endfor %}
     where coalesce(previous.profile_id, moved.profile_id) not in (select profile_id from recounted_profiles)
 ),
+{#- the same columns on both sides, listed (Spark has no union by name) #}
+{%- set counted_columns = ['profile_id'] %}
+{%- for condition in conditions %}{% do counted_columns.extend(condition.state_columns) %}{% endfor %}
+{%- do counted_columns.append('events_until_as_of') %}
 counted as (
-    select * from updated
+    select {{ counted_columns | join(', ') }} from updated
     {%- if recounting %}
-    union all by name
-    select * from recounted_counted
+    union all
+    select {{ counted_columns | join(', ') }} from recounted_counted
     {%- endif %}
 ),
 {%- endif %}
