@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from segkit.activation.definitions import load_destinations
@@ -161,3 +162,22 @@ def test_seg_validate_checks_the_destinations_too(
         "destinations/crm_webhook.yml:2: unknown destination type 'webhok'"
         in capsys.readouterr().err
     )
+
+
+def test_seg_sync_on_a_warehouse_without_the_lifecycle_tables_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project_with(tmp_path, monkeypatch, GOOD.replace("running_shoes_searchers, ", ""))
+    database = tmp_path / "warehouse" / "none.duckdb"
+    database.parent.mkdir()
+    con = duckdb.connect(str(database))
+    con.execute("create schema segmentation")
+    con.execute(
+        "create table segmentation.evaluation_log as "
+        "select 'e1' as evaluation_id, timestamp '2024-03-10' as as_of, 'success' as status"
+    )
+    con.close()
+    assert main(["--project-dir", str(tmp_path), "sync"]) == 1
+    err = capsys.readouterr().err
+    assert "crm_webhook: cannot read what to send (Catalog Error" in err, err
+    assert "run dbt build first" in err and "Traceback" not in err

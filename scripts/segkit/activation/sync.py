@@ -105,6 +105,11 @@ def sync(
         except SyncStateError as exc:
             summary.problem = str(exc)
             continue
+        except duckdb.Error as exc:
+            # e.g. a warehouse built before the lifecycle tables existed: nothing was planned
+            first_line = str(exc).splitlines()[0]
+            summary.problem = f"cannot read what to send ({first_line}): run dbt build first"
+            continue
         summary.planned = sum(p.changes for p in planned)
         try:
             sender = _sender(con, destination, project_root, profile_columns)
