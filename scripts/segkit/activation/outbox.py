@@ -82,15 +82,6 @@ class Change:
     attributes: dict[str, Any]
 
 
-@dataclass(frozen=True)
-class PlannedStream:
-    segment: str
-    kind: str
-    evaluations: int
-    changes: int
-    reason: str
-
-
 def ensure_state_tables(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("create schema if not exists segmentation")
     for table, columns in STATE_TABLES.items():
@@ -130,17 +121,16 @@ def unit_key(
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:24]
 
 
-def plan(
-    con: duckdb.DuckDBPyConnection, destination: Destination, full: bool = False
-) -> list[PlannedStream]:
-    """Plans every change owed to the destination into batches, in one transaction."""
+def plan(con: duckdb.DuckDBPyConnection, destination: Destination, full: bool = False) -> int:
+    """Plans every change owed to the destination into batches, in one transaction; returns
+    how many changes it planned."""
     evaluations = successful_evaluations(con)
     if not evaluations:
         raise SyncStateError("no successful evaluation yet: run dbt build first")
     ids = dict(evaluations)
     latest_as_of, latest_id = evaluations[-1]
     planned_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    streams: list[PlannedStream] = []
+    planned = 0
     con.execute("begin transaction")
     try:
         _forget_unlisted(con, destination, planned_at)
@@ -155,12 +145,10 @@ def plan(
                 _supersede(con, destination.name, planned_at, "segment = ?", [segment])
                 units = [("snapshot", latest_as_of, latest_id)]
             else:
-                units = [
-                    ("changes", as_of, ids[as_of]) for as_of, _ in evaluations if as_of > state[1]
-                ]
+                units = [("changes", *e) for e in evaluations if e[0] > state[1]]
             if not units:
                 continue
-            changes = sum(
+            planned += sum(
                 _plan_unit(con, destination, segment, kind, as_of, evaluation_id, planned_at)
                 for kind, as_of, evaluation_id in units
             )
@@ -173,16 +161,11 @@ def plan(
                 planned_at,
                 reset=reason is not None,
             )
-            streams.append(
-                PlannedStream(
-                    segment, units[0][0], len(units), changes, reason or "new evaluations"
-                )
-            )
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
         raise
-    return streams
+    return planned
 
 
 def _forget_unlisted(

@@ -101,7 +101,7 @@ def sync(
         summary = Summary(destination.name)
         summaries.append(summary)
         try:
-            planned = outbox.plan(con, destination, full)
+            summary.planned = outbox.plan(con, destination, full)
         except SyncStateError as exc:
             summary.problem = str(exc)
             continue
@@ -110,7 +110,6 @@ def sync(
             first_line = str(exc).splitlines()[0]
             summary.problem = f"cannot read what to send ({first_line}): run dbt build first"
             continue
-        summary.planned = sum(p.changes for p in planned)
         try:
             sender = _sender(con, destination, project_root, profile_columns)
         except ValueError as exc:
