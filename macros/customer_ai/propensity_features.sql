@@ -30,7 +30,7 @@
 {% macro default__propensity_features(model) -%}
 {%- set as_of = segments_as_of() -%}
 {%- set cutoff = as_of - modules.datetime.timedelta(seconds=model.prediction_window_seconds) -%}
-{%- set events_relation = ref('stg_raw__events') -%}
+{%- set events_relation = ref('int_events__stitched') -%}
 {%- set event_columns = _segments_columns(events_relation) -%}
 {%- set event_types = _propensity_event_types(events_relation, cutoff) -%}
 {%- set goal = _segments_event_match(model.goal, event_columns) -%}

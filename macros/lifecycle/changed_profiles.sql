@@ -7,7 +7,8 @@
     * one of its events lies where a window's bound moved between the baseline's as_of and this
       one (expiring "last 30 days", maturing "before"/"from-to" windows, calendar periods rolling
       over, events becoming "at or before as_of"), or where a then_not deadline passed;
-    * one of its date attributes lies where an attribute window's bound moved.
+    * one of its date attributes lies where an attribute window's bound moved;
+    * one of its identities was stitched into another profile (both profiles: merges, splits).
     Segments that refer to other segments need nothing more: a profile outside this set has the
     same inputs everywhere, so its verdict in every segment is unchanged. -#}
 
@@ -17,9 +18,10 @@
 
 {% macro default__changed_profiles(spec) -%}
 {%- set evaluation = segments_evaluation() -%}
-{%- set events = ref('stg_raw__events') -%}
-{%- set profiles = ref('stg_raw__profiles') -%}
+{%- set events = ref('int_events__stitched') -%}
+{%- set profiles = ref('int_profiles__stitched') -%}
 {%- set fingerprints = ref('int_profiles__fingerprinted') -%}
+{%- set identity_map = segments_identity_map_relation() -%}
 {%- if evaluation.mode != 'incremental' or spec.full_only -%}
 {#- a full evaluation re-evaluates everyone: nothing to select -#}
 select
@@ -101,12 +103,37 @@ changed_by_fingerprints as (
     where is_changed or is_deleted
 ),
 
+{%- if identity_map is not none %}
+
+{#- both profiles of every identity stitched elsewhere than by the baseline (merged, split,
+    joined), counted again from all their events -#}
+moved_identities as (
+    select
+        coalesce(previous_profile_id, identity) as previous_profile_id,
+        coalesce(profile_id, identity) as profile_id
+    from {{ identity_map }}
+    where coalesce(previous_profile_id, identity) <> coalesce(profile_id, identity)
+),
+
+changed_by_identities as (
+    select previous_profile_id as profile_id, 'identities stitched anew' as reason, true as arrival_uncertain, true as attributes_changed
+    from moved_identities
+    union all
+    select profile_id, 'identities stitched anew' as reason, true as arrival_uncertain, true as attributes_changed
+    from moved_identities
+),
+{%- endif %}
+
 changed as (
     select * from changed_by_events
     union all
     select * from changed_by_attributes
     union all
     select * from changed_by_fingerprints
+    {%- if identity_map is not none %}
+    union all
+    select * from changed_by_identities
+    {%- endif %}
 ),
 
 final as (

@@ -115,7 +115,7 @@
 
 {#- Why the baseline cannot be updated by what arrived since, or none: events it counted were
     deleted or rewritten, events arrived stamped before it (it could not have seen them, and an
-    update would miss them), or the profile fingerprints are not its own. -#}
+    update would miss them), or the profile fingerprints or the identity map are not its own. -#}
 {% macro _segments_unseen_changes(events, baseline) -%}
     {%- if baseline[7] is none -%}
         {{ return("the previous evaluation recorded no event counts") }}
@@ -134,6 +134,12 @@
     {%- set taken = run_query("select count(*), max(fingerprinted_at) from " ~ fingerprints).rows[0] if fingerprints is not none else none -%}
     {%- if taken is none or (taken[0] > 0 and taken[1] != baseline[2]) -%}
         {{ return("the profile fingerprints are not the previous evaluation's") }}
+    {%- endif -%}
+    {%- set map_node = graph.nodes.get('model.segments.int_identity_map__linked') -%}
+    {%- set identity_map = adapter.get_relation(map_node.database, map_node.schema, map_node.alias) if map_node is not none and map_node.config.enabled else none -%}
+    {%- set stitched = run_query("select count(*), max(stitched_at) from " ~ identity_map).rows[0] if identity_map is not none else none -%}
+    {%- if stitched is not none and stitched[0] > 0 and stitched[1] != baseline[2] -%}
+        {{ return("the identity map is not the previous evaluation's") }}
     {%- endif -%}
     {{ return(none) }}
 {%- endmacro %}

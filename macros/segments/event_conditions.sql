@@ -140,7 +140,7 @@ group by event.profile_id
     touch, and counts everything again only for the profiles whose events the baseline may not
     have seen or, when conditions compare events with attributes, whose attributes changed. -#}
 {% macro default__aggregate_event_conditions(conditions) -%}
-{%- set events_relation = ref('stg_raw__events') -%}
+{%- set events_relation = ref('int_events__stitched') -%}
 {%- set event_columns = _segments_columns(events_relation) -%}
 {%- set needs_profiles = _segments_uses_attributes(conditions) -%}
 {%- set evaluation = segments_evaluation() -%}

@@ -7,7 +7,7 @@
 {%- endmacro %}
 
 {% macro default__segment_explain(segment, aggregates, sequences) -%}
-{%- set event_columns = _segments_columns(ref('stg_raw__events')) -%}
+{%- set event_columns = _segments_columns(ref('int_events__stitched')) -%}
 {{ _segments_preview_ctes(aggregates, sequences) }}
 {%- for sequence in sequences %}
 {{ _segments_sequence_steps(sequence, event_columns) }}

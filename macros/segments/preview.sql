@@ -33,9 +33,9 @@ select
     {%- if count_population %}
     (
         select count(*) from (
-            select profile_id from {{ ref('stg_raw__profiles') }}
+            select profile_id from {{ ref('int_profiles__stitched') }}
             union
-            select profile_id from {{ ref('stg_raw__events') }}
+            select profile_id from {{ ref('int_events__stitched') }}
             where event_ts <= {{ segments_as_of_sql() }}
         ) as population_ids
     ) as population
@@ -55,7 +55,7 @@ with profiles as (
 ),
 
 events as (
-    select * from {{ ref('stg_raw__events') }}
+    select * from {{ ref('int_events__stitched') }}
     where event_ts <= {{ segments_as_of_sql() }}
       {{ segments_profile_filter('profile_id') }}
 ),

@@ -103,7 +103,7 @@
     whose attributes changed when the sequence reads them); every other verdict is the
     baseline's. The verdicts are stamped like the event conditions' state. -#}
 {% macro default__match_sequence_conditions(sequences) -%}
-{%- set events_relation = ref('stg_raw__events') -%}
+{%- set events_relation = ref('int_events__stitched') -%}
 {%- set event_columns = _segments_columns(events_relation) -%}
 {%- set evaluation = segments_evaluation() -%}
 {%- set now = segments_as_of() -%}

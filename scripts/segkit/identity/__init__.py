@@ -1,0 +1,1 @@
+"""Identity stitching: one profile per connected set of identities (docs/identity.md)."""
