@@ -35,6 +35,13 @@ EVENT_COLUMNS = {
     "session_id": "varchar",
     "loaded_at": "timestamp",
 }
+IDENTITY_COLUMNS = {
+    "identity": "varchar",
+    "namespace": "varchar",
+    "linked_identity": "varchar",
+    "linked_namespace": "varchar",
+    "observed_at": "timestamp",
+}
 
 
 class DbtFailed(AssertionError):
@@ -83,6 +90,22 @@ class TempProject:
             _create_and_fill(con, "raw.events", event_types, events)
             _create_and_fill(con, "raw.profiles", profile_types, profiles)
             ensure_raw_schema(con)
+        finally:
+            con.close()
+
+    def write_identities(self, links: list[dict[str, Any]], *, append: bool = False) -> None:
+        """Replace (or add to) raw.identities: links {identity, namespace, linked_identity,
+        linked_namespace, observed_at}."""
+        con = self.connect()
+        try:
+            if not append:
+                con.execute("drop table if exists raw.identities")
+                _create_and_fill(con, "raw.identities", IDENTITY_COLUMNS, links)
+            elif links:
+                con.executemany(
+                    "insert into raw.identities values (?, ?, ?, ?, ?)",
+                    [[link.get(name) for name in IDENTITY_COLUMNS] for link in links],
+                )
         finally:
             con.close()
 

@@ -1,0 +1,454 @@
+"""Identity stitching (docs/identity.md): the identity map, rejected links and merged profiles
+against an independent reference, segments over stitched profiles, and merges across
+evaluations (incremental equal to full)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from harness import TempProject
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+from identity_reference import link_order_key, stitch_reference
+from language_strategies import EVENT_COLUMN_TYPES, PROFILE_TYPES, dbt_examples
+
+from test_incremental import STEPS, apply_step, scenarios, snapshot
+
+from segkit.identity.stitching import stitch
+
+AS_OF = dt.datetime(2024, 5, 1)
+NAMESPACES = ["crm_id", "email", "device", "cookie"]
+PRIORITIES = ["crm_id", "email", "device"]  # cookie is not listed: it comes last
+VALUES = {
+    "crm_id": ["C1", "C2", "C3"],
+    "email": ["a@x.io", "b@x.io"],
+    "device": ["d1", "d2", "d3", "d4", "0"],
+    "cookie": ["k1", "k2"],
+}
+MOMENTS = [None, AS_OF - dt.timedelta(days=3), AS_OF - dt.timedelta(days=1)]
+
+
+@st.composite
+def graphs(draw: st.DrawFn) -> dict[str, Any]:
+    """Random links with ties in observed_at, a blocklist and limits."""
+    node = st.sampled_from(NAMESPACES).flatmap(
+        lambda ns: st.tuples(st.just(ns), st.sampled_from(VALUES[ns]))
+    )
+    links = []
+    for _ in range(draw(st.integers(0, 14))):
+        (namespace, identity), (linked_namespace, linked_identity) = draw(node), draw(node)
+        links.append(
+            {
+                "identity": identity,
+                "namespace": namespace,
+                "linked_identity": linked_identity,
+                "linked_namespace": linked_namespace,
+                "observed_at": draw(st.sampled_from(MOMENTS)),
+            }
+        )
+    limits = draw(st.sampled_from([{}, {"crm_id": 1}, {"crm_id": 1, "email": 2}, {"device": 2}]))
+    blocklist = draw(st.sampled_from([set(), {"0"}, {"0", "b@x.io"}]))
+    return {"links": links, "limits": limits, "blocklist": blocklist}
+
+
+def numbered_stitch(graph: dict[str, Any]) -> tuple[dict[tuple[str, str], str], list[int]]:
+    """The project's stitch() over a graph, numbered as the dbt models number it."""
+    ordered = sorted(graph["links"], key=link_order_key)
+    nodes = sorted(
+        {(link["namespace"], link["identity"]) for link in ordered}
+        | {(link["linked_namespace"], link["linked_identity"]) for link in ordered},
+        key=lambda n: (
+            PRIORITIES.index(n[0]) if n[0] in PRIORITIES else len(PRIORITIES),
+            n[0],
+            n[1],
+        ),
+    )
+    number = {n: i for i, n in enumerate(nodes)}
+    applied = [
+        (position, link)
+        for position, link in enumerate(ordered)
+        if not {link["identity"], link["linked_identity"]} & graph["blocklist"]
+    ]
+    limited = sorted(graph["limits"])
+    result = stitch(
+        len(nodes),
+        np.array(
+            [number[(link["namespace"], link["identity"])] for _, link in applied], dtype=np.int64
+        ),
+        np.array(
+            [number[(link["linked_namespace"], link["linked_identity"])] for _, link in applied],
+            dtype=np.int64,
+        ),
+        np.array([limited.index(ns) if ns in limited else -1 for ns, _ in nodes], dtype=np.int64),
+        [graph["limits"][name] for name in limited],
+    )
+    stitched = {n: nodes[result.profile_node[i]][1] for n, i in number.items()}
+    skipped = [applied[i][0] for i in np.flatnonzero(result.skipped)]
+    return stitched, skipped
+
+
+@settings(max_examples=300, deadline=None)
+@given(graph=graphs())
+def test_stitch_agrees_with_the_reference_on_random_graphs(graph: dict[str, Any]) -> None:
+    expected, rejected = stitch_reference(
+        graph["links"], set(), PRIORITIES, graph["blocklist"], graph["limits"]
+    )
+    got, skipped = numbered_stitch(graph)
+    assert got == expected
+    ordered = sorted(graph["links"], key=link_order_key)
+    over_limit = [link for link, kind in rejected if kind == "over identity_limits"]
+    assert [ordered[i] for i in skipped] == over_limit
+
+
+def store_events(device_ids: list[str]) -> list[dict[str, Any]]:
+    """One purchase a day ago per id, loaded then."""
+    return [
+        {
+            "event_id": f"e-{identity}",
+            "profile_id": identity,
+            "event_type": "purchase",
+            "event_ts": AS_OF - dt.timedelta(days=1),
+            "loaded_at": AS_OF - dt.timedelta(days=1),
+        }
+        for identity in device_ids
+    ]
+
+
+def identity_vars(graph: dict[str, Any], policy: str = "timestamp") -> dict[str, Any]:
+    return {
+        "identity_namespaces": PRIORITIES,
+        "identity_blocklist": sorted(graph["blocklist"]),
+        "identity_limits": graph["limits"],
+        "merge_policy": policy,
+    }
+
+
+BUYERS = {
+    "segment": "buyers",
+    "description": "Two purchases in 30 days, on any identity of the customer.",
+    "condition": {"event": "purchase", "during": {"last": "30d"}, "count": {"gte": 2}},
+}
+
+
+def link(
+    identity: str,
+    namespace: str,
+    linked: str,
+    linked_namespace: str,
+    observed: dt.datetime | None = None,
+) -> dict[str, Any]:
+    return {
+        "identity": identity,
+        "namespace": namespace,
+        "linked_identity": linked,
+        "linked_namespace": linked_namespace,
+        "observed_at": observed,
+    }
+
+
+# Two CRM ids reach d2 (limit 1: the later link is skipped, ties broken by namespace and value),
+# a shared junk device "0" is blocklisted, a cookie (namespace not listed) joins through an email.
+DESIGNED = {
+    "links": [
+        link("d1", "device", "C1", "crm_id"),
+        link("d2", "device", "C1", "crm_id", MOMENTS[1]),
+        link("d2", "device", "C2", "crm_id", MOMENTS[1]),
+        link("0", "device", "C3", "crm_id"),
+        link("0", "device", "C1", "crm_id"),
+        link("a@x.io", "email", "d2", "device", MOMENTS[2]),
+        link("k1", "cookie", "a@x.io", "email", MOMENTS[2]),
+        link("d5", "device", "k1", "cookie", MOMENTS[2]),
+    ],
+    "limits": {"crm_id": 1},
+    "blocklist": {"0"},
+}
+
+
+@pytest.mark.dbt
+@dbt_examples(1)
+@example(graph=DESIGNED)
+@given(graph=graphs())
+def test_identity_map_and_rejected_links_are_the_references(graph: dict[str, Any]) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        project = TempProject(Path(folder) / "project")
+        devices = ["d1", "d2", "d5", "0"]
+        project.write_store(
+            store_events(devices),
+            [{"profile_id": "C1", "identity_namespace": "crm_id", "country": "FR"}],
+            None,
+            {"identity_namespace": "varchar", "country": "varchar"},
+        )
+        project.write_identities(graph["links"])
+        project.write_segment("buyers", BUYERS)
+        project.generate()
+        project.dbt("run", as_of=AS_OF.isoformat(), extra_vars=identity_vars(graph))
+        recorded = {("device", d) for d in devices} | {("crm_id", "C1")}
+        expected, rejected = stitch_reference(
+            graph["links"], recorded, PRIORITIES, graph["blocklist"], graph["limits"]
+        )
+        if not graph["links"]:
+            expected = {}  # no identities: nothing is stitched, the map is empty
+        assert set(
+            project.query("select namespace, identity, profile_id from segmentation.identity_map")
+        ) == {(ns, i, p) for (ns, i), p in expected.items()}
+        got_rejected = sorted(
+            (r[0], r[1], r[2], r[3], r[4], r[5].split(":")[0])
+            for r in project.query(
+                "select namespace, identity, linked_namespace, linked_identity, observed_at, reason from segmentation.identity_rejected_links"
+            )
+        )
+        kinds = {
+            "blocklisted": "blocklisted identity",
+            "over identity_limits": "over identity_limits",
+        }
+        assert got_rejected == sorted(
+            (
+                link["namespace"],
+                link["identity"],
+                link["linked_namespace"],
+                link["linked_identity"],
+                link["observed_at"],
+                kinds[kind],
+            )
+            for link, kind in rejected
+        )
+        # an event on any identity counts for the stitched profile
+        purchases: dict[str, int] = {}
+        for device in devices:
+            stitched = expected.get(("device", device), device)
+            purchases[stitched] = purchases.get(stitched, 0) + 1
+        assert project.members("buyers") == {p for p, n in purchases.items() if n >= 2}
+
+
+PROFILE_ROW_TYPES = {
+    "identity_namespace": "varchar",
+    "country": "varchar",
+    "tier": "varchar",
+    "updated_at": "timestamp",
+}
+
+
+def merge_store(project: TempProject) -> None:
+    """C1 (CRM, older row) and d1 (device, newer row, no tier) stitched by one link; d9 alone."""
+    project.write_store(
+        store_events(["d1", "d9"]),
+        [
+            {
+                "profile_id": "C1",
+                "identity_namespace": "crm_id",
+                "country": "FR",
+                "tier": "gold",
+                "updated_at": AS_OF - dt.timedelta(days=9),
+            },
+            {
+                "profile_id": "d1",
+                "country": "DE",
+                "tier": None,
+                "updated_at": AS_OF - dt.timedelta(days=2),
+            },
+            {
+                "profile_id": "d1",
+                "country": "ES",
+                "tier": "bronze",
+                "updated_at": AS_OF - dt.timedelta(days=5),
+            },
+            {
+                "profile_id": "d9",
+                "country": "IT",
+                "tier": None,
+                "updated_at": AS_OF - dt.timedelta(days=4),
+            },
+        ],
+        None,
+        PROFILE_ROW_TYPES,
+    )
+    project.write_identities([link("d1", "device", "C1", "crm_id")])
+
+
+@pytest.mark.dbt
+@pytest.mark.parametrize(
+    ("policy", "merged"),
+    [
+        # timestamp: each attribute from the row updated last that has it (d1's latest row has no
+        # tier: C1's; d1's older row is not a candidate - each identity counts with its latest)
+        ("timestamp", ("C1", AS_OF - dt.timedelta(days=2), "crm_id", "DE", "gold")),
+        # priority: the CRM row first, whatever its age
+        ("priority", ("C1", AS_OF - dt.timedelta(days=2), "crm_id", "FR", "gold")),
+    ],
+)
+def test_merged_profiles_follow_the_merge_policy(
+    project: TempProject, policy: str, merged: tuple
+) -> None:
+    merge_store(project)
+    project.write_segment("buyers", BUYERS)
+    project.generate()
+    project.dbt(
+        "run",
+        as_of=AS_OF.isoformat(),
+        extra_vars={"identity_namespaces": PRIORITIES, "merge_policy": policy},
+    )
+    assert project.query(
+        "select profile_id, updated_at, identity_namespace, country, tier from segmentation.profiles order by profile_id"
+    ) == [
+        merged,
+        ("d9", AS_OF - dt.timedelta(days=4), None, "IT", None),
+    ]
+
+
+@pytest.mark.dbt
+def test_wrong_identity_vars_stop_the_run_with_the_var_named(project: TempProject) -> None:
+    merge_store(project)
+    project.write_segment("buyers", BUYERS)
+    project.generate()
+    result = project.dbt(
+        "run",
+        as_of=AS_OF.isoformat(),
+        check=False,
+        extra_vars={"identity_limits": {"crm_id": 0}, "merge_policy": "newest"},
+    )
+    assert result.returncode != 0
+    assert "identity_limits: crm_id: expected a whole number of at least 1; got 0" in result.stdout
+    assert "merge_policy: expected timestamp or priority; got newest" in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+def evaluate_both(
+    incremental: TempProject, full: TempProject, as_of: dt.datetime, variables: dict[str, Any]
+) -> tuple[str, str]:
+    """Evaluate incrementally and from scratch; the tables must be the same. The mode and reason
+    of the incremental run."""
+    incremental.dbt("run", as_of=as_of.isoformat(), extra_vars=variables)
+    full.dbt("run", "--full-refresh", as_of=as_of.isoformat(), extra_vars=variables)
+    got, expected = snapshot(incremental), snapshot(full)
+    for table in expected:
+        assert got[table] == expected[table], (
+            f"as_of {as_of}: {table} differs; incremental-only {sorted(got[table] - expected[table])[:5]}, "
+            f"full-only {sorted(expected[table] - got[table])[:5]}"
+        )
+    return incremental.query(
+        "select mode, mode_reason from segmentation.evaluation_log order by started_at desc limit 1"
+    )[0]
+
+
+@pytest.mark.dbt
+def test_a_merge_exits_the_absorbed_profile_and_keeps_the_survivors_streak(tmp_path: Path) -> None:
+    incremental, full = TempProject(tmp_path / "incremental"), TempProject(tmp_path / "full")
+    first, second, third = AS_OF, AS_OF + dt.timedelta(hours=1), AS_OF + dt.timedelta(hours=2)
+    variables = {"identity_namespaces": PRIORITIES, "identity_limits": {"crm_id": 1}}
+    for project in (incremental, full):
+        # d1 buys twice (a member on its own); C1 through d2 too
+        project.write_store(
+            store_events(["d1", "d2"])
+            + [
+                {
+                    **e,
+                    "event_id": e["event_id"] + "-again",
+                    "event_ts": e["event_ts"] - dt.timedelta(days=1),
+                }
+                for e in store_events(["d1", "d2"])
+            ],
+            [{"profile_id": "C1", "identity_namespace": "crm_id", "country": "FR"}],
+            None,
+            {"identity_namespace": "varchar", "country": "varchar"},
+        )
+        project.write_identities([link("d2", "device", "C1", "crm_id")])
+        project.write_segment("buyers", BUYERS)
+        project.generate()
+        project.dbt("run", as_of=first.isoformat(), extra_vars=variables)
+    assert incremental.members("buyers") == {"d1", "C1"}
+
+    # d1 turns out to be C1's phone: d1 is absorbed
+    for project in (incremental, full):
+        project.write_identities(
+            [link("d1", "device", "C1", "crm_id", second - dt.timedelta(minutes=5))], append=True
+        )
+    assert evaluate_both(incremental, full, second, variables) == (
+        "incremental",
+        "only profiles that can have changed",
+    )
+    assert incremental.members("buyers") == {"C1"}
+    assert set(
+        incremental.query(
+            "select profile_id, change, reason from segmentation.segment_membership_history where evaluated_at = ?",
+            [second],
+        )
+    ) == {("d1", "exited", "merged into C1")}
+    assert incremental.query(
+        "select qualified_at from segmentation.segment_membership where profile_id = 'C1'"
+    ) == [(first,)]
+    assert incremental.query("select count(*) from intermediate.int_profiles__changed") == [(2,)]
+
+    # the phone is found to be shared and blocklisted: a split, re-stitched with the same rules
+    variables["identity_blocklist"] = ["d1"]
+    assert evaluate_both(incremental, full, third, variables)[0] == "incremental"
+    assert incremental.members("buyers") == {"d1", "C1"}
+    assert set(
+        incremental.query(
+            "select profile_id, change, reason from segmentation.segment_membership_history where evaluated_at = ?",
+            [third],
+        )
+    ) == {("d1", "entered", None)}
+
+
+@st.composite
+def steps_with_links(draw: st.DrawFn) -> list[dict[str, Any]]:
+    """New links for each step of an incremental scenario: devices joined to CRM ids (limit 1,
+    so some links are skipped) and to each other."""
+    steps = []
+    for _ in range(STEPS):
+        links = []
+        for _ in range(draw(st.integers(1, 4))):
+            device = f"p{draw(st.integers(0, 35)):02d}"
+            if draw(st.booleans()):
+                links.append(link(device, "device", f"C{draw(st.integers(0, 4))}", "crm_id"))
+            else:
+                links.append(link(device, "device", f"p{draw(st.integers(0, 35)):02d}", "device"))
+        steps.append({"links": links})
+    return steps
+
+
+@pytest.mark.dbt
+@dbt_examples(int(os.environ.get("SEGMENTS_INCREMENTAL_EXAMPLES", "1")))
+@given(scenario=scenarios(), links=steps_with_links())
+def test_incremental_equals_full_across_merges(
+    scenario: dict[str, Any], links: list[dict[str, Any]]
+) -> None:
+    variables = {"identity_namespaces": PRIORITIES, "identity_limits": {"crm_id": 1}}
+    with tempfile.TemporaryDirectory() as folder:
+        incremental, full = (TempProject(Path(folder) / name) for name in ("incremental", "full"))
+        first = scenario["steps"][0]["as_of"] - dt.timedelta(days=1)
+        for project in (incremental, full):
+            project.write_store(
+                scenario["events"],
+                scenario["profiles"],
+                EVENT_COLUMN_TYPES,
+                {**PROFILE_TYPES, "updated_at": "timestamp"}
+                if scenario["dated"]
+                else PROFILE_TYPES,
+            )
+            project.write_identities([link("p00", "device", "C0", "crm_id")])
+            for name, condition in scenario["definitions"]:
+                project.write_segment(
+                    name, {"segment": name, "description": "generated", "condition": condition}
+                )
+            project.generate()
+            project.dbt("run", as_of=first.isoformat(), extra_vars=variables)
+        modes = []
+        for step, new_links in zip(scenario["steps"], links, strict=True):
+            for project in (incremental, full):
+                apply_step(project, step, scenario["dated"])
+                project.write_identities(
+                    [
+                        {**item, "observed_at": step["as_of"] - dt.timedelta(seconds=10)}
+                        for item in new_links["links"]
+                    ],
+                    append=True,
+                )
+            modes.append(evaluate_both(incremental, full, step["as_of"], variables)[0])
+        assert modes == ["incremental"] * STEPS
