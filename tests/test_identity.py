@@ -12,15 +12,14 @@ from typing import Any
 
 import numpy as np
 import pytest
-from harness import TempProject
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
+
+from harness import TempProject
 from identity_reference import link_order_key, stitch_reference
 from language_strategies import EVENT_COLUMN_TYPES, PROFILE_TYPES, dbt_examples
-
-from test_incremental import STEPS, apply_step, scenarios, snapshot
-
 from segkit.identity.stitching import stitch
+from test_incremental import STEPS, apply_step, scenarios, snapshot
 
 AS_OF = dt.datetime(2024, 5, 1)
 NAMESPACES = ["crm_id", "email", "device", "cookie"]

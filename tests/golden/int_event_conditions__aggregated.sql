@@ -3,7 +3,7 @@
 WITH events AS NOT MATERIALIZED (
   SELECT
     *
-  FROM "test"."staging"."stg_raw__events"
+  FROM "test"."intermediate"."int_events__stitched"
 ), plain_all AS (
   SELECT
     event.profile_id,

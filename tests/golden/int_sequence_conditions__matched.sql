@@ -3,7 +3,7 @@
 WITH events AS NOT MATERIALIZED (
   SELECT
     *
-  FROM "test"."staging"."stg_raw__events"
+  FROM "test"."intermediate"."int_events__stitched"
   WHERE
     event_ts <= CAST('2024-03-15 12:00:00.000000' AS TIMESTAMP)
 ), seq_700947c475fa__events AS MATERIALIZED (
