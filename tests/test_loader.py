@@ -245,3 +245,41 @@ def test_cli_reports_rows_loaded_and_rejected(
         == f"{path}: 1 rows loaded into raw.events, 1 rejected (see raw.events_rejected)"
     )
     assert main(["load", "events", str(tmp_path / "nope.csv"), "--database", str(database)]) == 1
+
+
+def test_identity_links_load_with_rejects_and_are_idempotent(
+    con: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    path = tmp_path / "links.csv"
+    path.write_text(
+        "id,ns,linked,linked_ns,seen\n"
+        "d1,device,C1,crm_id,2024-01-01 10:00\n"
+        "d1,device,C1,crm_id,2024-01-02 10:00\n"
+        "d2,device,,crm_id,\n"
+        "d3,device,d3,device,\n"
+        "d4,device,C2,crm_id,yesterday\n"
+        "0042,device,a@x.io,email,\n"
+    )
+    mapping = Mapping(
+        columns={
+            "identity": "id",
+            "namespace": "ns",
+            "linked_identity": "linked",
+            "linked_namespace": "linked_ns",
+            "observed_at": "seen",
+        }
+    )
+    report = load_file(con, path, "identities", mapping)
+    assert (report.rows_loaded, report.rows_rejected) == (3, 3)
+    # the same link seen twice is two observations; ids stay text (leading zeros kept)
+    assert con.execute("select * from raw.identities order by observed_at nulls first").fetchall() == [
+        ("0042", "device", "a@x.io", "email", None),
+        ("d1", "device", "C1", "crm_id", dt.datetime(2024, 1, 1, 10)),
+        ("d1", "device", "C1", "crm_id", dt.datetime(2024, 1, 2, 10)),
+    ]
+    assert con.execute("select line, reason from raw.identities_rejected order by line").fetchall() == [
+        (4, "missing linked_identity"),
+        (5, "links an identity to itself"),
+        (6, "unparsable observed_at 'yesterday'"),
+    ]
+    assert load_file(con, path, "identities", mapping).already_loaded

@@ -1,4 +1,4 @@
-"""The loader: CSV, JSON-lines and Parquet files into raw.events / raw.profiles.
+"""The loader: CSV, JSON-lines and Parquet files into raw.events / raw.profiles / raw.identities.
 
 A load is one transaction per file: valid rows go to the raw table, invalid ones to
 raw.<table>_rejected with file, line and reason, and the file's hash to raw.load_log, all or
@@ -24,7 +24,7 @@ import yaml
 
 from .language.errors import closest
 from .spark import add_target_option, copy_if_spark
-from .store import connect, quote, table_columns
+from .store import IDENTITIES_DDL, REJECTED_DDL, connect, quote, table_columns
 from .warehouse import warehouse_path
 
 FORMATS = {
@@ -39,8 +39,13 @@ FORMATS = {
 REQUIRED = {
     "events": ("event_id", "profile_id", "event_type", "event_ts"),
     "profiles": ("profile_id",),
+    "identities": ("identity", "namespace", "linked_identity", "linked_namespace"),
 }
-OPTIONAL = {"events": ("properties", "session_id"), "profiles": ("updated_at",)}
+OPTIONAL = {
+    "events": ("properties", "session_id"),
+    "profiles": ("updated_at",),
+    "identities": ("observed_at",),
+}
 
 
 class LoadError(Exception):
@@ -146,7 +151,7 @@ def load_file(
 ) -> LoadReport:
     """Load one file into raw.<target>, all or nothing. Raises LoadError when it cannot."""
     if target not in REQUIRED:
-        raise LoadError(f"unknown target '{target}': expected events or profiles")
+        raise LoadError(f"unknown target '{target}': expected events, profiles or identities")
     if not path.is_file():
         raise LoadError(f"{path}: no such file")
     file_format = mapping.file_format or FORMATS.get(path.suffix.lower())
@@ -163,7 +168,9 @@ def load_file(
     if done:
         return LoadReport(str(path), target, 0, 0, already_loaded=True)
 
-    text_columns = [mapping.source(c) for c in ("event_id", "profile_id", "event_ts", "updated_at")]
+    read_as_text = ("event_id", "profile_id", "event_ts", "updated_at")
+    read_as_text += ("identity", "linked_identity", "observed_at")
+    text_columns = [mapping.source(c) for c in read_as_text]
     try:
         con.execute(f"create or replace temp table incoming as {_reader(path, file_format, [])}")
         present = [
@@ -196,9 +203,12 @@ def load_file(
     extras = [c for c in present if c not in mapped and c != "__line"]
     try:
         con.execute("begin transaction")
-        report = (_load_events if target == "events" else _load_profiles)(
-            con, path, mapping, present, extras
-        )
+        loader = {
+            "events": _load_events,
+            "profiles": _load_profiles,
+            "identities": _load_identities,
+        }
+        report = loader[target](con, path, mapping, present, extras)
         con.execute(
             "insert into raw.load_log values (?, ?, ?, ?, ?, current_timestamp::timestamp)",
             [str(path), sha, target, report.rows_loaded, report.rows_rejected],
@@ -352,6 +362,43 @@ def _load_profiles(con, path, mapping, present, extras) -> LoadReport:  # type: 
     return LoadReport(str(path), "profiles", loaded, rejected)
 
 
+def _load_identities(con, path, mapping, present, extras) -> LoadReport:  # type: ignore[no-untyped-def]
+    """Links between two identities; the same link seen again is kept (links are observations),
+    a link of an identity to itself is refused. Other columns are not kept."""
+    con.execute(IDENTITIES_DDL)
+    con.execute(REJECTED_DDL.format(table="identities"))
+    s = {c: quote(mapping.source(c)) for c in REQUIRED["identities"]}
+    observed_source = mapping.source("observed_at")
+    observed, observed_text = "null", "null"
+    if observed_source in present:
+        observed = _timestamp_sql(quote(observed_source), mapping)
+        observed_text = f"nullif(trim(cast({quote(observed_source)} as varchar)), '')"
+    texts = ", ".join(f"nullif(trim(cast({s[c]} as varchar)), '') as {c}" for c in s)
+    missing = " ".join(f"when {c} is null then 'missing {c}'" for c in s)
+    con.execute(f"""
+        create or replace temp table checked as
+        with typed as (
+            select __line, incoming as original, {texts},
+                {observed_text} as observed_at_text, {observed} as observed_at
+            from incoming
+        )
+        select
+            typed.*,
+            case
+                {missing}
+                when observed_at_text is not null and observed_at is null
+                    then 'unparsable observed_at ''' || observed_at_text || ''''
+                when identity = linked_identity and namespace = linked_namespace
+                    then 'links an identity to itself'
+            end as reason
+        from typed
+    """)
+    _insert(con, "identities", {c: c for c in (*REQUIRED["identities"], "observed_at")})
+    rejected = _reject(con, "identities", path)
+    loaded = con.execute("select count(*) from checked where reason is null").fetchone()[0]
+    return LoadReport(str(path), "identities", loaded, rejected)
+
+
 def add_parser(verbs: argparse._SubParsersAction) -> None:
     load = verbs.add_parser(
         "load",
@@ -359,7 +406,9 @@ def add_parser(verbs: argparse._SubParsersAction) -> None:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    load.add_argument("target", choices=["events", "profiles"], help="which raw table")
+    load.add_argument(
+        "target", choices=["events", "profiles", "identities"], help="which raw table"
+    )
     load.add_argument("files", nargs="+", type=Path, help="files to load (one transaction each)")
     load.add_argument(
         "--format", choices=["csv", "jsonl", "parquet"], help="default: from the suffix"

@@ -26,6 +26,17 @@ create table if not exists raw.profiles (
 )
 """
 
+# Optional: created by the first identities load (its presence with rows turns stitching on).
+IDENTITIES_DDL = """
+create table if not exists raw.identities (
+    identity varchar not null,
+    namespace varchar not null,
+    linked_identity varchar not null,
+    linked_namespace varchar not null,
+    observed_at timestamp
+)
+"""
+
 REJECTED_DDL = """
 create table if not exists raw.{table}_rejected (
     file varchar not null,
