@@ -16,7 +16,8 @@ $(STAMP): requirements.txt
 
 venv: $(STAMP)
 
-# Generate the demo store; evaluate every segment as of yesterday, then today, each evaluation
+# Generate the demo store (customers on several devices, emails and CRM ids: stitched into
+# one profile each, docs/identity.md); evaluate every segment as of yesterday, then today, each evaluation
 # delivered to the destinations (destinations/: files under warehouse/activation/); publish the BI
 # serving file; print sizes and who entered and exited between the two evaluations, and each
 # Customer AI model's held-out AUC and top-decile lift.
@@ -28,7 +29,7 @@ demo: export SEGMENTS_DUCKDB_PATH := $(DEMO_DUCKDB_PATH)
 demo: export SEGMENTS_SERVING_PATH := $(dir $(DEMO_DUCKDB_PATH))serving.duckdb
 demo: venv
 	rm -rf $(DEMO_DUCKDB_PATH) $(DEMO_DUCKDB_PATH).wal warehouse/activation
-	scripts/seg demo
+	scripts/seg demo --identities
 	scripts/seg generate
 	SEGMENTS_AS_OF=$(YESTERDAY) $(BIN)/dbt build --quiet
 	scripts/seg sync

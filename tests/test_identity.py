@@ -7,17 +7,20 @@ from __future__ import annotations
 import datetime as dt
 import os
 import tempfile
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
+import yaml
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from harness import TempProject
+from harness import IDENTITY_COLUMNS, ROOT, TempProject
 from identity_reference import link_order_key, stitch_reference
 from language_strategies import EVENT_COLUMN_TYPES, PROFILE_TYPES, dbt_examples
+from segkit.demo_store import DemoSpec, generate
 from segkit.identity.stitching import stitch
 from test_incremental import STEPS, apply_step, scenarios, snapshot
 
@@ -451,3 +454,58 @@ def test_incremental_equals_full_across_merges(
                 )
             modes.append(evaluate_both(incremental, full, step["as_of"], variables)[0])
         assert modes == ["incremental"] * STEPS
+
+
+@pytest.mark.dbt
+def test_the_demo_store_is_stitched_as_the_reference_stitches_it(project: TempProject) -> None:
+    """The demo's devices, emails, CRM ids, shared phones and junk, with the project's own vars
+    (dbt_project.yml): the map and rejected links are the reference's, and a segment counts the
+    purchases of every identity of a customer."""
+    generate(
+        project.database, DemoSpec(800, 30_000, 3, AS_OF.date(), 200, identities=True), quiet=True
+    )
+    project.write_segment("buyers", BUYERS)
+    project.generate()
+    project.dbt("run", as_of=AS_OF.isoformat())
+    settings_ = yaml.safe_load((ROOT / "dbt_project.yml").read_text())["vars"]
+    links = [
+        dict(zip(IDENTITY_COLUMNS, row, strict=True))
+        for row in project.query(f"select {', '.join(IDENTITY_COLUMNS)} from raw.identities")
+    ]
+    events = project.query(
+        "select identity_namespace, profile_id, event_type, event_ts from raw.events"
+    )
+    recorded = {(ns, i) for ns, i, _, _ in events}
+    recorded |= set(project.query("select identity_namespace, profile_id from raw.profiles"))
+    expected, rejected = stitch_reference(
+        links,
+        recorded,
+        settings_["identity_namespaces"],
+        set(settings_["identity_blocklist"]),
+        settings_["identity_limits"],
+    )
+    assert set(
+        project.query("select namespace, identity, profile_id from segmentation.identity_map")
+    ) == {(ns, i, p) for (ns, i), p in expected.items()}
+    assert project.query("select count(*) from segmentation.identity_rejected_links") == [
+        (len(rejected),)
+    ]
+    kinds = {kind for _, kind in rejected}
+    assert kinds == {"blocklisted", "over identity_limits"}  # the demo has both, as real graphs do
+    purchases: dict[str, int] = {}
+    for namespace, identity, event_type, event_ts in events:
+        if event_type == "purchase" and AS_OF - dt.timedelta(days=30) < event_ts <= AS_OF:
+            stitched = expected[(namespace, identity)]
+            purchases[stitched] = purchases.get(stitched, 0) + 1
+    members = {p for p, n in purchases.items() if n >= 2}
+    assert project.members("buyers") == members
+    # stitching matters here: counted per raw id, the members would differ
+    assert members != {
+        i
+        for i, n in Counter(
+            i
+            for ns, i, t, ts in events
+            if t == "purchase" and AS_OF - dt.timedelta(days=30) < ts <= AS_OF
+        ).items()
+        if n >= 2
+    }

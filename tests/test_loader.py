@@ -272,12 +272,16 @@ def test_identity_links_load_with_rejects_and_are_idempotent(
     report = load_file(con, path, "identities", mapping)
     assert (report.rows_loaded, report.rows_rejected) == (3, 3)
     # the same link seen twice is two observations; ids stay text (leading zeros kept)
-    assert con.execute("select * from raw.identities order by observed_at nulls first").fetchall() == [
+    assert con.execute(
+        "select * from raw.identities order by observed_at nulls first"
+    ).fetchall() == [
         ("0042", "device", "a@x.io", "email", None),
         ("d1", "device", "C1", "crm_id", dt.datetime(2024, 1, 1, 10)),
         ("d1", "device", "C1", "crm_id", dt.datetime(2024, 1, 2, 10)),
     ]
-    assert con.execute("select line, reason from raw.identities_rejected order by line").fetchall() == [
+    assert con.execute(
+        "select line, reason from raw.identities_rejected order by line"
+    ).fetchall() == [
         (4, "missing linked_identity"),
         (5, "links an identity to itself"),
         (6, "unparsable observed_at 'yesterday'"),

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import duckdb
 
+from .demo_identities import add_identities
 from .demo_store_sql import (
     CHUNK_PROFILES,
     EMAIL_SHARE_LIMIT,
@@ -55,28 +56,36 @@ def generate(
     try:
         con.execute("drop table if exists raw.events__demo")
         con.execute("drop table if exists raw.profiles__demo")
+        con.execute("drop table if exists raw.identities__demo")
         # Profiles are generated in chunks so that 100M events fit in memory; each chunk gets
         # its share of the events, so the total is exact.
         for first in range(0, spec.profiles, CHUNK_PROFILES):
             last = min(spec.profiles, first + CHUNK_PROFILES)
             budget = spec.events * last // spec.profiles - spec.events * first // spec.profiles
             _generate_chunk(con, spec, first, last, budget)
+        if spec.identities:
+            add_identities(con, spec)
         con.execute("begin transaction")
         con.execute("drop table if exists raw.events")
         con.execute("drop table if exists raw.profiles")
+        # a demo replaces the store: the links of an earlier one would stitch the new one
+        con.execute("drop table if exists raw.identities")
         con.execute("alter table raw.events__demo rename to events")
         con.execute("alter table raw.profiles__demo rename to profiles")
+        if spec.identities:
+            con.execute("alter table raw.identities__demo rename to identities")
         con.execute("commit")
         counts = {
-            "profiles": con.execute("select count(*) from raw.profiles").fetchone()[0],
-            "events": con.execute("select count(*) from raw.events").fetchone()[0],
+            name: con.execute(f"select count(*) from raw.{name}").fetchone()[0]
+            for name in ("profiles", "events", *(("identities",) if spec.identities else ()))
         }
     finally:
         con.close()
     if not quiet:
         seconds = time.monotonic() - started
+        links = f", {counts['identities']:,} identity links" if spec.identities else ""
         print(
-            f"demo store: {counts['profiles']:,} profile rows, {counts['events']:,} events "
+            f"demo store: {counts['profiles']:,} profile rows, {counts['events']:,} events{links} "
             f"({spec.start:%Y-%m-%d} to {spec.end:%Y-%m-%d}, seed {spec.seed}) "
             f"in {seconds:.1f}s -> {database}"
         )
@@ -199,6 +208,11 @@ def add_parser(verbs: argparse._SubParsersAction) -> None:
         help="DuckDB file (default: SEGMENTS_DUCKDB_PATH or warehouse/segments.duckdb)",
     )
     demo.add_argument(
+        "--identities",
+        action="store_true",
+        help="customers on several devices, emails and CRM ids in raw.identities (docs/identity.md)",
+    )
+    demo.add_argument(
         "--force", action="store_true", help="replace raw tables even if files were loaded"
     )
     add_target_option(demo)
@@ -209,7 +223,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.profiles < 1 or args.events < 1 or args.days < 28:
         print("seg demo: --profiles and --events must be positive and --days at least 28")
         return 2
-    spec = DemoSpec(args.profiles, args.events, args.seed, args.end, args.days)
+    spec = DemoSpec(args.profiles, args.events, args.seed, args.end, args.days, args.identities)
     database = args.database or warehouse_path(args.project_dir)
     try:
         generate(database, spec, force=args.force)

@@ -44,6 +44,8 @@ class DemoSpec:
     seed: int = 42
     end: dt.date = dt.date(2026, 11, 29)
     days: int = 730
+    # devices, emails and CRM ids in raw.identities (segkit.demo_identities)
+    identities: bool = False
 
     @property
     def start(self) -> dt.datetime:
