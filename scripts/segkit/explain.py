@@ -65,26 +65,49 @@ def explanation(condition: n.Node, row: dict[str, Any]) -> dict[str, Any]:
     return described(condition)
 
 
+def stitched_identities(args: argparse.Namespace, asked: str) -> tuple[str, list[dict[str, Any]]]:
+    """The stitched profile of an id (a profile id, or any identity of one: a device, an email)
+    and its identities from segmentation.identity_map; (asked, []) when profiles are not stitched."""
+    if args.dbt_target == "spark":
+        return asked, []  # stitching runs on DuckDB only (docs/identity.md)
+    literal = "'" + asked.replace("'", "''") + "'"
+    try:
+        rows = query_records(
+            args.project_dir,
+            args.dbt_target,
+            "select namespace, identity, profile_id from segmentation.identity_map "
+            "where profile_id in (select profile_id from segmentation.identity_map "
+            f"where identity = {literal} or profile_id = {literal}) order by namespace, identity",
+        )
+    except QueryError:
+        return asked, []  # a warehouse built before stitching existed
+    profiles = {row["profile_id"] for row in rows}
+    profile_id = asked if asked in profiles or len(profiles) != 1 else profiles.pop()
+    identities = [
+        {"namespace": row["namespace"], "identity": row["identity"]}
+        for row in rows
+        if row["profile_id"] == profile_id
+    ]
+    return profile_id, identities
+
+
 def explain(args: argparse.Namespace, definition: n.SegmentDefinition) -> dict[str, Any]:
-    """The explanation of ``args.profile_id`` as data (raises RuntimeError, QueryError)."""
+    """The explanation of ``args.profile_id`` as data (raises RuntimeError, QueryError). An
+    identity stitched into a profile (a device, an email) explains that profile."""
+    profile_id, identities = stitched_identities(args, args.profile_id)
     sql = compile_preview(
-        args, definition, None, "segment_explain", args.profile_id, explain_data(definition)
+        args, definition, None, "segment_explain", profile_id, explain_data(definition)
     )
     rows = query_records(args.project_dir, args.dbt_target, sql)
+    result: dict[str, Any] = {"profile_id": profile_id}
+    if profile_id != args.profile_id:
+        result["asked"] = args.profile_id
+    if identities:
+        result["identities"] = identities
     if not rows:
-        return {
-            "member": False,
-            "profile_id": args.profile_id,
-            "evaluated": False,
-            "condition": None,
-        }
+        return {**result, "member": False, "evaluated": False, "condition": None}
     tree = explanation(definition.condition, rows[0])
-    return {
-        "member": tree["holds"],
-        "profile_id": args.profile_id,
-        "evaluated": True,
-        "condition": tree,
-    }
+    return {**result, "member": tree["holds"], "evaluated": True, "condition": tree}
 
 
 def print_tree(node: dict[str, Any], depth: int = 0) -> None:
@@ -97,7 +120,12 @@ def print_tree(node: dict[str, Any], depth: int = 0) -> None:
 
 def print_explanation(result: dict[str, Any], segment: str) -> None:
     verdict = "is a member of" if result["member"] else "is not a member of"
+    if "asked" in result:
+        print(f"{result['asked']} is stitched into profile {result['profile_id']}")
     print(f"{result['profile_id']} {verdict} {segment}")
+    if result.get("identities"):
+        listed = ", ".join(f"{i['namespace']}:{i['identity']}" for i in result["identities"])
+        print(f"identities: {listed}")
     if not result["evaluated"]:
         print(
             f"{result['profile_id']} is not evaluated at this as_of: no raw.profiles row and no "
