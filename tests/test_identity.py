@@ -509,3 +509,30 @@ def test_the_demo_store_is_stitched_as_the_reference_stitches_it(project: TempPr
         ).items()
         if n >= 2
     }
+
+
+def test_the_worked_example_of_the_docs() -> None:
+    """docs/identity.md's worked example: the kiosk refused, the family tablet's second CRM id
+    skipped."""
+    day = lambda d: dt.datetime(2026, 3, 1) + dt.timedelta(days=d)  # noqa: E731
+    graph = {
+        "links": [
+            link("phone-a", "device", "C1", "crm_id", day(0)),
+            link("kiosk-store-001", "device", "C1", "crm_id", day(1)),
+            link("kiosk-store-001", "device", "C2", "crm_id", day(4)),
+            link("ann@x.io", "email", "C1", "crm_id", day(5)),
+            link("tablet", "device", "C1", "crm_id", day(31)),
+            link("tablet", "device", "C3", "crm_id", day(32)),
+        ],
+        "limits": {"crm_id": 1},
+        "blocklist": {"unknown", "kiosk-store-001", "test@example.com"},
+    }
+    stitched, skipped = numbered_stitch(graph)
+    assert {n for n, p in stitched.items() if p == "C1"} == {
+        ("crm_id", "C1"),
+        ("device", "phone-a"),
+        ("email", "ann@x.io"),
+        ("device", "tablet"),
+    }
+    assert stitched[("device", "kiosk-store-001")] == "kiosk-store-001"
+    assert skipped == [5]  # the sixth link (0-based 5): tablet -> C3
