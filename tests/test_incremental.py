@@ -323,9 +323,9 @@ def test_rerunning_the_latest_as_of_keeps_changes_of_profiles_not_re_evaluated(
     again = {table: project.query(sql + " order by all") for table, sql in lifecycle.items()}
     assert again == first
     entered, exited = dt.datetime(2024, 1, 2), dt.datetime(2024, 1, 9)
-    assert first["history"] == [
-        ("a", "visitors", "entered", None, entered),
-        ("a", "visitors", "exited", None, exited),
+    assert first["history"] == [  # (profile, segment, change, split, evaluated_at, reason)
+        ("a", "visitors", "entered", None, entered, None),
+        ("a", "visitors", "exited", None, exited, None),
     ]
     assert first["spans"] == [("visitors", "a", entered, exited, None)]
     assert first["membership"] == [("a", "visitors", "exited", entered, exited, exited, None)]
