@@ -22,7 +22,7 @@ from identity_reference import link_order_key, stitch_reference
 from language_strategies import EVENT_COLUMN_TYPES, PROFILE_TYPES, dbt_examples
 from segkit.demo_store import DemoSpec, generate
 from segkit.identity.stitching import stitch
-from test_incremental import STEPS, apply_step, scenarios, snapshot
+from test_incremental import STEPS, apply_step, assert_same_tables, scenarios
 
 AS_OF = dt.datetime(2024, 5, 1)
 NAMESPACES = ["crm_id", "email", "device", "cookie"]
@@ -327,12 +327,7 @@ def evaluate_both(
     of the incremental run."""
     incremental.dbt("run", as_of=as_of.isoformat(), extra_vars=variables)
     full.dbt("run", "--full-refresh", as_of=as_of.isoformat(), extra_vars=variables)
-    got, expected = snapshot(incremental), snapshot(full)
-    for table in expected:
-        assert got[table] == expected[table], (
-            f"as_of {as_of}: {table} differs; incremental-only {sorted(got[table] - expected[table])[:5]}, "
-            f"full-only {sorted(expected[table] - got[table])[:5]}"
-        )
+    assert_same_tables(incremental, full, f"as_of {as_of}")
     return incremental.query(
         "select mode, mode_reason from segmentation.evaluation_log order by started_at desc limit 1"
     )[0]

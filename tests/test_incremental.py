@@ -184,6 +184,17 @@ def snapshot(project: TempProject) -> dict[str, set]:
     return {name: set(project.query(sql)) for name, sql in queries.items()}
 
 
+def assert_same_tables(incremental: TempProject, full: TempProject, context: str) -> None:
+    """Every compared table of the two projects holds the same rows."""
+    got, expected = snapshot(incremental), snapshot(full)
+    for table in expected:
+        assert got[table] == expected[table], (
+            f"{context}: {table} differs; "
+            f"incremental-only {sorted(got[table] - expected[table])[:5]}, "
+            f"full-only {sorted(expected[table] - got[table])[:5]}"
+        )
+
+
 @dbt_examples(EXAMPLES)
 @given(scenario=scenarios())
 def test_incremental_equals_full(scenario: dict[str, Any]) -> None:
@@ -215,13 +226,7 @@ def test_incremental_equals_full(scenario: dict[str, Any]) -> None:
                     "order by started_at desc limit 1"
                 )[0]
             )
-            got, expected = snapshot(incremental), snapshot(full)
-            for table in expected:
-                assert got[table] == expected[table], (
-                    f"step {number} (as_of {step['as_of']}): {table} differs; "
-                    f"incremental-only {sorted(got[table] - expected[table])[:5]}, "
-                    f"full-only {sorted(expected[table] - got[table])[:5]}"
-                )
+            assert_same_tables(incremental, full, f"step {number} (as_of {step['as_of']})")
         assert all(mode == "incremental" for mode, _ in modes), modes
 
 

@@ -26,9 +26,8 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 import duckdb  # noqa: E402
 
+from segbench.results_table import write_rows  # noqa: E402
 from segkit.demo_store import DemoSpec, generate  # noqa: E402
-
-RESULTS = ROOT / "scripts" / "segbench" / "results"
 
 
 def measure(profiles: int, events: int, scratch: Path) -> list[dict[str, object]]:
@@ -96,7 +95,6 @@ def main() -> int:
     parser.add_argument("--profiles", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--events-per-profile", type=int, default=50)
     args = parser.parse_args()
-    RESULTS.mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix="customer_ai_bench_", dir=ROOT / "warehouse"))
     rows: list[dict[str, object]] = []
     try:
@@ -105,12 +103,7 @@ def main() -> int:
             print(json.dumps(rows[-2:], indent=1))
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    (RESULTS / "customer_ai_training.json").write_text(json.dumps(rows, indent=2))
-    header = list(rows[0])
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(str(r[h]) for h in header) + " |" for r in rows]
-    (RESULTS / "customer_ai_training.md").write_text("\n".join(lines) + "\n")
-    print("\n".join(lines))
+    print(write_rows("customer_ai_training", rows))
     return 0
 
 

@@ -30,8 +30,8 @@ sys.path[:0] = [str(ROOT / "scripts"), str(ROOT / "tests")]
 
 
 from harness import TempProject  # noqa: E402
+from segbench.results_table import write_rows  # noqa: E402
 
-RESULTS = ROOT / "scripts" / "segbench" / "results"
 AS_OF = dt.datetime(2026, 11, 29)
 MODELS = [
     "int_identity_nodes__linked",
@@ -150,7 +150,6 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--links", type=int, nargs="+", default=[5_000_000, 50_000_000])
     args = parser.parse_args()
-    RESULTS.mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix="identity_bench_", dir=ROOT / "warehouse"))
     rows: list[dict[str, object]] = []
     try:
@@ -159,12 +158,7 @@ def main() -> int:
             print(json.dumps(rows[-1], indent=1), flush=True)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    (RESULTS / "identity_stitching.json").write_text(json.dumps(rows, indent=2))
-    header = list(rows[0])
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(str(r[h]) for h in header) + " |" for r in rows]
-    (RESULTS / "identity_stitching.md").write_text("\n".join(lines) + "\n")
-    print("\n".join(lines))
+    print(write_rows("identity_stitching", rows))
     return 0
 
 
