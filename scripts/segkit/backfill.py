@@ -72,6 +72,10 @@ def backfill(project_dir: Path, database: Path, times: list[dt.datetime], dbt: P
             **os.environ,
             "SEGMENTS_DUCKDB_PATH": str(copy),
             "DBT_PROFILES_DIR": str(project_dir),
+            # the dbt Python models (identity stitching, Customer AI) import this package
+            "PYTHONPATH": os.pathsep.join(
+                [str(Path(__file__).resolve().parents[1]), os.environ.get("PYTHONPATH", "")]
+            ).rstrip(os.pathsep),
         }
         for moment in times:
             print(f"backfill: evaluating as of {moment.isoformat()}", flush=True)
