@@ -17,7 +17,7 @@ import duckdb
 import pytest
 import yaml
 from hypothesis import given
-from spark_harness import SparkProject
+from spark_harness import SparkProject, spark_session
 
 from harness import ROOT, DbtFailed
 from language_strategies import dbt_examples
@@ -314,3 +314,26 @@ def test_a_definition_changed_since_generation_stops_the_spark_build(tmp_path: P
     with pytest.raises(DbtFailed) as failure:
         project.spark_dbt("build", as_of=FIRST.isoformat())
     assert "segments/night_owls.yml: changed since" in str(failure.value)
+
+
+def test_identities_on_spark_stop_the_build_rather_than_segment_unstitched(tmp_path: Path) -> None:
+    """Stitching is a dbt Python model, which the session method cannot run: a store with
+    identity links is refused on Spark with the reason, and nothing is built."""
+    project = SparkProject(tmp_path / "project")
+    shutil.copy(ROOT / "segments" / "night_owls.yml", project.root / "segments")
+    generate(
+        project.database, DemoSpec(300, 6_000, 3, FIRST.date(), 60, identities=True), quiet=True
+    )
+    project.generate()
+    project.reset_spark()
+    project.copy_store_to_spark()
+    assert project.spark_query("select count(*) from raw.identities")[0][0] > 0
+    with pytest.raises(DbtFailed) as failure:
+        project.spark_dbt("build", as_of=FIRST.isoformat())
+    assert "identity stitching runs on DuckDB only" in str(failure.value)
+    catalog = spark_session().catalog
+    assert not catalog.databaseExists("segments") or catalog.listTables("segments") == []
+    # a store without links (a demo replaces the store) is copied without them, and builds
+    generate(project.database, DemoSpec(300, 6_000, 3, FIRST.date(), 60), quiet=True)
+    project.copy_store_to_spark()
+    assert project.spark_query("show tables in raw like 'identities'") == []

@@ -28,7 +28,15 @@ import duckdb
 
 from .store import quote, table_columns
 
-RAW_TABLES = ("events", "profiles", "events_rejected", "profiles_rejected", "load_log")
+RAW_TABLES = (
+    "events",
+    "profiles",
+    "identities",
+    "events_rejected",
+    "profiles_rejected",
+    "identities_rejected",
+    "load_log",
+)
 
 
 def spark_column(name: str, duckdb_type: str) -> str:
@@ -138,7 +146,9 @@ def copy_raw_to_spark(database: Path, project_dir: Path) -> list[str]:
             tables = export_raw(con, Path(folder))
         finally:
             con.close()
-        arguments = json.dumps({"folder": folder, "tables": tables})
+        # a raw table the warehouse no longer has goes on Spark too (a demo drops raw.identities)
+        absent = [table for table in RAW_TABLES if table not in tables]
+        arguments = json.dumps({"folder": folder, "tables": tables, "absent": absent})
         if not run_dbt(
             project_dir, "run-operation", "segments_replace_raw_tables", "--args", arguments
         ).success:
