@@ -44,6 +44,23 @@ IDENTITY_COLUMNS = {
 }
 
 
+def identity_link(
+    identity: str,
+    namespace: str,
+    linked: str,
+    linked_namespace: str,
+    observed: Any = None,
+) -> dict[str, Any]:
+    """A raw.identities row."""
+    return {
+        "identity": identity,
+        "namespace": namespace,
+        "linked_identity": linked,
+        "linked_namespace": linked_namespace,
+        "observed_at": observed,
+    }
+
+
 class DbtFailed(AssertionError):
     pass
 

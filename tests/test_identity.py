@@ -5,7 +5,6 @@ evaluations (incremental equal to full)."""
 from __future__ import annotations
 
 import datetime as dt
-import os
 import tempfile
 from collections import Counter
 from pathlib import Path
@@ -17,12 +16,12 @@ import yaml
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from harness import IDENTITY_COLUMNS, ROOT, TempProject
+from harness import IDENTITY_COLUMNS, ROOT, TempProject, identity_link
 from identity_reference import link_order_key, stitch_reference
-from language_strategies import EVENT_COLUMN_TYPES, PROFILE_TYPES, dbt_examples
+from language_strategies import dbt_examples
 from segkit.demo_store import DemoSpec, generate
 from segkit.identity.stitching import stitch
-from test_incremental import STEPS, apply_step, assert_same_tables, scenarios
+from test_incremental import assert_same_tables
 
 AS_OF = dt.datetime(2024, 5, 1)
 NAMESPACES = ["crm_id", "email", "device", "cookie"]
@@ -138,20 +137,7 @@ BUYERS = {
 }
 
 
-def link(
-    identity: str,
-    namespace: str,
-    linked: str,
-    linked_namespace: str,
-    observed: dt.datetime | None = None,
-) -> dict[str, Any]:
-    return {
-        "identity": identity,
-        "namespace": namespace,
-        "linked_identity": linked,
-        "linked_namespace": linked_namespace,
-        "observed_at": observed,
-    }
+link = identity_link
 
 
 # Two CRM ids reach d2 (limit 1: the later link is skipped, ties broken by namespace and value),
@@ -391,64 +377,6 @@ def test_a_merge_exits_the_absorbed_profile_and_keeps_the_survivors_streak(tmp_p
             [third],
         )
     ) == {("d1", "entered", None)}
-
-
-@st.composite
-def steps_with_links(draw: st.DrawFn) -> list[dict[str, Any]]:
-    """New links for each step of an incremental scenario: devices joined to CRM ids (limit 1,
-    so some links are skipped) and to each other."""
-    steps = []
-    for _ in range(STEPS):
-        links = []
-        for _ in range(draw(st.integers(1, 4))):
-            device = f"p{draw(st.integers(0, 35)):02d}"
-            if draw(st.booleans()):
-                links.append(link(device, "device", f"C{draw(st.integers(0, 4))}", "crm_id"))
-            else:
-                links.append(link(device, "device", f"p{draw(st.integers(0, 35)):02d}", "device"))
-        steps.append({"links": links})
-    return steps
-
-
-@pytest.mark.dbt
-@dbt_examples(int(os.environ.get("SEGMENTS_INCREMENTAL_EXAMPLES", "1")))
-@given(scenario=scenarios(), links=steps_with_links())
-def test_incremental_equals_full_across_merges(
-    scenario: dict[str, Any], links: list[dict[str, Any]]
-) -> None:
-    variables = {"identity_namespaces": PRIORITIES, "identity_limits": {"crm_id": 1}}
-    with tempfile.TemporaryDirectory() as folder:
-        incremental, full = (TempProject(Path(folder) / name) for name in ("incremental", "full"))
-        first = scenario["steps"][0]["as_of"] - dt.timedelta(days=1)
-        for project in (incremental, full):
-            project.write_store(
-                scenario["events"],
-                scenario["profiles"],
-                EVENT_COLUMN_TYPES,
-                {**PROFILE_TYPES, "updated_at": "timestamp"}
-                if scenario["dated"]
-                else PROFILE_TYPES,
-            )
-            project.write_identities([link("p00", "device", "C0", "crm_id")])
-            for name, condition in scenario["definitions"]:
-                project.write_segment(
-                    name, {"segment": name, "description": "generated", "condition": condition}
-                )
-            project.generate()
-            project.dbt("run", as_of=first.isoformat(), extra_vars=variables)
-        modes = []
-        for step, new_links in zip(scenario["steps"], links, strict=True):
-            for project in (incremental, full):
-                apply_step(project, step, scenario["dated"])
-                project.write_identities(
-                    [
-                        {**item, "observed_at": step["as_of"] - dt.timedelta(seconds=10)}
-                        for item in new_links["links"]
-                    ],
-                    append=True,
-                )
-            modes.append(evaluate_both(incremental, full, step["as_of"], variables)[0])
-        assert modes == ["incremental"] * STEPS
 
 
 @pytest.mark.dbt

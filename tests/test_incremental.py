@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from harness import TempProject
+from harness import TempProject, identity_link
 from language_strategies import (
     AS_OFS,
     COUNTRIES,
@@ -52,6 +52,9 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
     events, profiles = draw(stores(as_of))
     # Most CRM extracts have no updated_at: their rows are rewritten in place, found by hashes.
     dated = draw(st.booleans())
+    # stitched profiles (raw.identities, links arriving at every step): the first value, so
+    # that the one example CI draws has them
+    stitched = draw(st.sampled_from([True, False]))
     for e in events:
         e["loaded_at"] = as_of - dt.timedelta(minutes=1)
     for p in profiles:
@@ -100,8 +103,15 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
             for _ in range(draw(st.integers(0, 3)))
         ]
         deletes = [f"p{draw(st.integers(0, 35)):02d}" for _ in range(draw(st.integers(0, 1)))]
+        links = draw(new_links(moment, step)) if stitched else []
         steps.append(
-            {"as_of": moment, "events": new_events, "updates": updates, "deletes": deletes}
+            {
+                "as_of": moment,
+                "events": new_events,
+                "updates": updates,
+                "deletes": deletes,
+                "links": links,
+            }
         )
     return {
         "events": events,
@@ -109,7 +119,26 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
         "definitions": definitions,
         "steps": steps,
         "dated": dated,
+        "stitched": stitched,
     }
+
+
+@st.composite
+def new_links(draw: st.DrawFn, moment: dt.datetime, step: int) -> list[dict[str, Any]]:
+    """Identity links arriving at a step: devices joined to each other and to CRM ids (the
+    project's limit of one CRM id per profile skips some). The simplest draw links p00 (C0's
+    from the start) to p17, p16, ... (every store has p00-p17) at successive steps: a profile
+    absorbed at every step."""
+    links = []
+    for _ in range(draw(st.integers(1, 4))):
+        device = f"p{draw(st.integers(0, 35)):02d}"
+        other = (
+            (f"C{draw(st.integers(0, 4))}", "crm_id")
+            if draw(st.booleans())
+            else (f"p{(17 - step - draw(st.integers(0, 17))) % 18:02d}", "device")
+        )
+        links.append(identity_link(device, "device", *other, moment - dt.timedelta(seconds=10)))
+    return links
 
 
 def insert_events(con: Any, events: list[dict[str, Any]]) -> None:
@@ -127,6 +156,10 @@ def apply_step(project: TempProject, step: dict[str, Any], dated: bool = True) -
     updated_at in a dated store, rewritten in place (or added) otherwise."""
     con = project.connect()
     insert_events(con, step["events"])
+    con.close()
+    if step.get("links"):
+        project.write_identities(step["links"], append=True)
+    con = project.connect()
     for profile_id in step.get("deletes", []):
         con.execute("delete from raw.profiles where profile_id = ?", [profile_id])
     for profile_id, country, age in step["updates"]:
@@ -208,6 +241,8 @@ def test_incremental_equals_full(scenario: dict[str, Any]) -> None:
                 EVENT_COLUMN_TYPES,
                 PROFILE_TYPES_WITH_UPDATES if scenario["dated"] else PROFILE_TYPES,
             )
+            if scenario["stitched"]:
+                project.write_identities([identity_link("p00", "device", "C0", "crm_id")])
             for name, condition in scenario["definitions"]:
                 project.write_segment(
                     name, {"segment": name, "description": "generated", "condition": condition}
