@@ -43,6 +43,8 @@ COMPARED = {
     "from intermediate.int_sequence_conditions__matched",
     "spans": "select * from segmentation.segment_membership_spans",
     "summary": "select * from segmentation.segment_summary",
+    "identity map": "select * from segmentation.identity_map",
+    "rejected links": "select * from segmentation.identity_rejected_links",
 }
 
 
@@ -128,7 +130,8 @@ def new_links(draw: st.DrawFn, moment: dt.datetime, step: int) -> list[dict[str,
     """Identity links arriving at a step: devices joined to each other and to CRM ids (the
     project's limit of one CRM id per profile skips some). The simplest draw links p00 (C0's
     from the start) to p17, p16, ... (every store has p00-p17) at successive steps: a profile
-    absorbed at every step."""
+    absorbed at every step. Some links arrive late (observed_at NULL), which can change which
+    link of a component is over the limit."""
     links = []
     for _ in range(draw(st.integers(1, 4))):
         device = f"p{draw(st.integers(0, 35)):02d}"
@@ -137,7 +140,9 @@ def new_links(draw: st.DrawFn, moment: dt.datetime, step: int) -> list[dict[str,
             if draw(st.booleans())
             else (f"p{(17 - step - draw(st.integers(0, 17))) % 18:02d}", "device")
         )
-        links.append(identity_link(device, "device", *other, moment - dt.timedelta(seconds=10)))
+        # some arrive late: observed_at NULL applies before every link stitched so far
+        observed = draw(st.sampled_from([moment - dt.timedelta(seconds=10), None]))
+        links.append(identity_link(device, "device", *other, observed))
     return links
 
 

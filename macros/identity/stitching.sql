@@ -131,3 +131,51 @@
     {%- endfor -%}
     {{ selected | join(',\n        ') }}
 {%- endmacro %}
+
+{#- Incremental stitching (docs/identity.md, "Over time"): the stitched links are state. A run
+    that only adds links re-stitches the components the new links touch; anything else - no
+    state yet, --full-refresh, changed identity vars, a stitched link gone from raw.identities -
+    stitches every link again. -#}
+
+{#- The links as the previous run left them stitched (int_identity_links__stitched), or none.
+    Read by name, not ref(): the state of the last run is an input of this run's stitching,
+    which rewrites it (a ref would be a cycle). -#}
+{% macro segments_stitched_links_relation() -%}
+    {%- set node = graph.nodes.get('model.segments.int_identity_links__stitched') if execute else none -%}
+    {%- if node is none or not node.config.enabled -%}{{ return(none) }}{%- endif -%}
+    {{ return(adapter.get_relation(node.database, node.schema, node.alias)) }}
+{%- endmacro %}
+
+{#- What stitching depends on besides the links: a change re-stitches everything. -#}
+{% macro segments_stitching_settings_hash() -%}
+    {%- set settings = segments_identity_settings() -%}
+    {{ return(local_md5(tojson({'namespaces': settings.namespaces, 'blocklist': settings.blocklist, 'limits': settings.limits}, sort_keys=true))) }}
+{%- endmacro %}
+
+{#- Two relations' rows are the same link (NULLs equal: incomplete links are links too). -#}
+{% macro segments_same_link(left, right) -%}
+    {%- for column in ['namespace', 'identity', 'linked_namespace', 'linked_identity', 'observed_at'] -%}
+        {{ left }}.{{ column }} is not distinct from {{ right }}.{{ column }}{{ ' and ' if not loop.last }}
+    {%- endfor -%}
+{%- endmacro %}
+
+{#- pre-hook of int_identity_links__stitched: the rows this run stitches again go (all of them
+    when it stitches everything), in the transaction that inserts their new rows. -#}
+{% macro segments_forget_restitched_links() -%}
+    {%- if not execute or not is_incremental() -%}{{ return('') }}{%- endif -%}
+    delete from {{ this }} as stitched
+    where (select mode from {{ ref('int_identity_stitch__planned') }}) = 'full'
+       or exists (
+           select 1 from {{ ref('int_identity_links__pending') }} as pending
+           where {{ segments_same_link('pending', 'stitched') }}
+       )
+{%- endmacro %}
+
+{#- pre-hook of int_identity_map__linked: before a full stitch, the identities a previous full
+    stitch found no longer linked go (this one lists those it finds). -#}
+{% macro segments_forget_unlinked_identities() -%}
+    {%- if not execute or not is_incremental() -%}{{ return('') }}{%- endif -%}
+    delete from {{ this }}
+    where profile_id is null
+      and (select mode from {{ ref('int_identity_stitch__planned') }}) = 'full'
+{%- endmacro %}

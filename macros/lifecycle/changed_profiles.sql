@@ -105,14 +105,15 @@ changed_by_fingerprints as (
 
 {%- if identity_map is not none %}
 
-{#- both profiles of every identity stitched elsewhere than by the baseline (merged, split,
-    joined), counted again from all their events -#}
+{#- both profiles of every identity this run stitched elsewhere than the baseline did (merged,
+    split, joined), counted again from all their events -#}
 moved_identities as (
     select
         coalesce(previous_profile_id, identity) as previous_profile_id,
         coalesce(profile_id, identity) as profile_id
     from {{ identity_map }}
-    where coalesce(previous_profile_id, identity) <> coalesce(profile_id, identity)
+    where stitched_at = {{ segments_as_of_sql() }}
+      and coalesce(previous_profile_id, identity) <> coalesce(profile_id, identity)
 ),
 
 changed_by_identities as (

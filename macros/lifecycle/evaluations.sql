@@ -135,9 +135,10 @@
     {%- if taken is none or (taken[0] > 0 and taken[1] != baseline[2]) -%}
         {{ return("the profile fingerprints are not the previous evaluation's") }}
     {%- endif -%}
-    {%- set map_node = graph.nodes.get('model.segments.int_identity_map__linked') -%}
-    {%- set identity_map = adapter.get_relation(map_node.database, map_node.schema, map_node.alias) if map_node is not none and map_node.config.enabled else none -%}
-    {%- set stitched = run_query("select count(*), max(stitched_at) from " ~ identity_map).rows[0] if identity_map is not none else none -%}
+    {#- (the map keeps rows of earlier runs: the stitch plan says which run stitched last) -#}
+    {%- set plan_node = graph.nodes.get('model.segments.int_identity_stitch__planned') -%}
+    {%- set stitch_plan = adapter.get_relation(plan_node.database, plan_node.schema, plan_node.alias) if plan_node is not none and plan_node.config.enabled else none -%}
+    {%- set stitched = run_query("select links, stitched_at from " ~ stitch_plan).rows[0] if stitch_plan is not none else none -%}
     {%- if stitched is not none and stitched[0] > 0 and stitched[1] != baseline[2] -%}
         {{ return("the identity map is not the previous evaluation's") }}
     {%- endif -%}

@@ -1,17 +1,13 @@
-{#- Every link in the order links apply: (observed_at nulls first, namespace, identity,
-    linked_namespace, linked_identity), numbered; with its two nodes, and why it is rejected
-    before stitching (incomplete, or touching a blocklisted value). Empty unless profiles are
-    stitched in this run. -#}
+{#- Every link this run stitches (int_identity_links__pending) in the order links apply:
+    (observed_at nulls first, namespace, identity, linked_namespace, linked_identity), numbered; with its two nodes, and why it is rejected
+    before stitching (incomplete, or touching a blocklisted value). -#}
 {%- set settings = segments_identity_settings() -%}
 {%- set blocked = [] -%}
 {%- for value in settings.blocklist -%}{%- do blocked.append(segments_string_literal(value)) -%}{%- endfor -%}
 {%- set blocklist_sql = blocked | join(', ') if blocked else 'null' %}
 
 with links as (
-    select * from {{ ref('stg_raw__identities') }}
-    {%- if not segments_stitching_enabled() %}
-    where 1 = 0
-    {%- endif %}
+    select * from {{ ref('int_identity_links__pending') }}
 ),
 
 nodes as (

@@ -1,12 +1,24 @@
 {#- The identity map of every linked identity: the profile it is stitched into, next to the
-    profile it was stitched into by the previous run (NULL: it was not linked, so it was its own
-    profile). An incremental evaluation re-evaluates both profiles of every identity that moved:
-    merges, splits, identities joining a profile. The previous map is this table as the last
-    run left it; it counts only when that run was the baseline evaluation (the plan goes full
-    otherwise), and identities no longer linked are dropped from the next one. -#}
-{%- set previous = adapter.get_relation(this.database, this.schema, this.identifier) if execute else none %}
+    profile it was stitched into before (NULL: it was not linked, so it was its own profile),
+    and the run that stitched it (stitched_at). Each run writes the rows of the identities it
+    stitches - all of them when int_identity_stitch__planned says full, else those of the
+    components new links touch - and keeps the others, so the identities that moved in a run
+    are its rows whose profile changed: an incremental evaluation re-evaluates both profiles of
+    each (merges, splits, identities joining a profile). A full stitch drops the identities no
+    longer linked from the next run's map. -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key=['namespace', 'identity'],
+    on_schema_change='fail',
+    pre_hook="{{ segments_forget_unlinked_identities() }}",
+) }}
 
-with nodes as (
+with plan as (
+    select * from {{ ref('int_identity_stitch__planned') }}
+),
+
+nodes as (
     select * from {{ ref('int_identity_nodes__linked') }}
 ),
 
@@ -26,9 +38,17 @@ current_map as (
 ),
 
 previous_map as (
-    {%- if previous is not none %}
-    select namespace, identity, profile_id from {{ this }}
-    where profile_id is not null
+    {%- if is_incremental() %}
+    select previous.namespace, previous.identity, previous.profile_id
+    from {{ this }} as previous
+    where previous.profile_id is not null
+      and (
+          (select mode from plan) = 'full'
+          or exists (
+              select 1 from nodes
+              where nodes.namespace = previous.namespace and nodes.identity = previous.identity
+          )
+      )
     {%- else %}
     select cast(null as string) as namespace, cast(null as string) as identity, cast(null as string) as profile_id
     where 1 = 0

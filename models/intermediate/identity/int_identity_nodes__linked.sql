@@ -1,16 +1,13 @@
-{#- Every identity named by a complete link, numbered in the order that chooses a profile's id:
-    namespace priority (identity_namespaces, then namespaces not listed, by name), then the
-    identity value. Stitching numbers nodes so that a component's id is its smallest node.
+{#- Every identity named by a complete link this run stitches (int_identity_links__pending),
+    numbered in the order that chooses a profile's id: namespace priority (identity_namespaces,
+    then namespaces not listed, by name), then the identity value. Stitching numbers nodes so that a component's id is its smallest node.
     `namespace_limit` is identity_limits' limit for the namespace (NULL: no limit). -#}
 {%- set settings = segments_identity_settings() %}
 
 with links as (
-    select * from {{ ref('stg_raw__identities') }}
+    select * from {{ ref('int_identity_links__pending') }}
     where identity is not null and namespace is not null
       and linked_identity is not null and linked_namespace is not null
-    {%- if not segments_stitching_enabled() %}
-      and 1 = 0
-    {%- endif %}
 ),
 
 endpoints as (

@@ -14,6 +14,7 @@ RESOLVED_SCHEMA = pa.schema(
         ("item", pa.string()),
         ("item_id", pa.int64()),
         ("profile_node_id", pa.int64()),
+        ("component_node_id", pa.int64()),
         ("limited_namespace", pa.string()),
         ("namespace_limit", pa.int64()),
     ]
@@ -21,7 +22,8 @@ RESOLVED_SCHEMA = pa.schema(
 
 
 def resolve_identity_graph(links: Any, nodes: Any) -> pa.Table:
-    """`item = 'node'`: node `item_id` belongs to the profile named after node `profile_node_id`;
+    """`item = 'node'`: node `item_id` belongs to the profile named after node `profile_node_id`,
+    in the component (of all links, skipped or not) of node `component_node_id`;
     `item = 'skipped_link'`: link `item_id` (its link_order) was skipped, as it would have given
     the profile of node `profile_node_id` more `limited_namespace` identities than its limit."""
     limited_rows = (
@@ -66,6 +68,9 @@ def resolve_identity_graph(links: Any, nodes: Any) -> pa.Table:
             ),
             "profile_node_id": np.concatenate(
                 [result.profile_node, result.profile_node[sources[skipped]]]
+            ),
+            "component_node_id": np.concatenate(
+                [result.component_node, result.component_node[sources[skipped]]]
             ),
             "limited_namespace": _after_nulls(
                 node_count, [limited[i] for i in broken], pa.string()

@@ -19,10 +19,13 @@ from scipy.sparse.csgraph import connected_components
 
 @dataclass(frozen=True)
 class Stitched:
-    """`profile_node[n]`: the stitched node of node n; `skipped[i]`: link i broke a limit, then
-    `skipped_by[i]` is the index of the limit it broke (-1 for links applied)."""
+    """`profile_node[n]`: the stitched node of node n; `component_node[n]`: the smallest node
+    connected to n by any link, skipped or not (what incremental stitching re-stitches
+    together); `skipped[i]`: link i broke a limit, then `skipped_by[i]` is the index of the
+    limit it broke (-1 for links applied)."""
 
     profile_node: np.ndarray
+    component_node: np.ndarray
     skipped: np.ndarray
     skipped_by: np.ndarray
 
@@ -44,6 +47,8 @@ def stitch(
     >>> result = stitch(4, np.array([0, 1, 2]), np.array([2, 2, 3]), np.array([0, 0, -1, -1]), [1])
     >>> result.profile_node.tolist(), result.skipped.tolist(), result.skipped_by.tolist()
     ([0, 1, 0, 0], [False, True, False], [-1, 0, -1])
+    >>> result.component_node.tolist()
+    [0, 0, 0, 0]
 
     Without limits every connected set is one profile:
 
@@ -56,12 +61,14 @@ def stitch(
     skipped = np.zeros(len(sources), dtype=bool)
     skipped_by = np.full(len(sources), -1, dtype=np.int64)
     if node_count == 0:
-        return Stitched(np.zeros(0, dtype=np.int64), skipped, skipped_by)
+        empty = np.zeros(0, dtype=np.int64)
+        return Stitched(empty, empty, skipped, skipped_by)
     graph = coo_matrix(
         (np.ones(len(sources), dtype=np.int8), (sources, targets)), shape=(node_count, node_count)
     )
     _, labels = connected_components(graph, directed=False)
-    profile_node = _smallest_node_per_label(labels)
+    component_node = _smallest_node_per_label(labels)
+    profile_node = component_node.copy()
     breaking = np.zeros(labels.max() + 1, dtype=bool)
     for index, limit in enumerate(limits):
         counts = np.bincount(labels[node_limit == index], minlength=len(breaking))
@@ -78,7 +85,7 @@ def stitch(
             skipped,
             skipped_by,
         )
-    return Stitched(profile_node, skipped, skipped_by)
+    return Stitched(profile_node, component_node, skipped, skipped_by)
 
 
 def _smallest_node_per_label(labels: np.ndarray) -> np.ndarray:
