@@ -301,8 +301,13 @@ def test_new_links_restitch_only_the_components_they_touch(project: TempProject)
     project.write_segment("buyers", BUYERS)
     project.generate()
 
-    def stitch(variables: dict[str, Any] = identity_vars(graph)) -> None:
-        project.dbt("run", *STITCHING_MODELS, as_of=AS_OF.isoformat(), extra_vars=variables)
+    def stitch(variables: dict[str, Any] | None = None) -> None:
+        project.dbt(
+            "run",
+            *STITCHING_MODELS,
+            as_of=AS_OF.isoformat(),
+            extra_vars=variables or identity_vars(graph),
+        )
 
     stitch()
     late = link("d2", "device", "C2", "crm_id")

@@ -9,8 +9,11 @@ with another customer (skipped by identity_limits {crm_id: 1}) and a junk device
 of the stitching models (stg_raw__identities .. identity_map, identity_rejected_links), timed
 per model from run_results.json. The baseline, in the same run: DuckDB alone sorting the links
 into the order they apply (what any exact stitcher must do) - the ratio is stitching / sort.
-Then 1% new links arrive and the models run again (stitching is a full re-stitch: the ratio
-shows what an incremental one would have to save). Writes
+Then new links arrive - a new device for 1% of the customers, linked to their CRM id (half
+of them late: observed_at NULL, so they apply before every link stitched so far) - and the
+models run again: incremental stitching re-stitches only the components they touch (the row
+says how many links that is); then the same models with --full-refresh, the full re-stitch
+it replaces, as the baseline of that step. Writes
 ``scripts/segbench/results/identity_stitching.{json,md}``.
 """
 
@@ -34,10 +37,13 @@ from segbench.results_table import write_rows  # noqa: E402
 
 AS_OF = dt.datetime(2026, 11, 29)
 MODELS = [
+    "int_identity_stitch__planned",
+    "int_identity_links__pending",
     "int_identity_nodes__linked",
     "int_identity_links__ordered",
     "int_identity_graph__resolved",
     "int_identity_map__linked",
+    "int_identity_links__stitched",
     "identity_map",
     "identity_rejected_links",
 ]
@@ -83,10 +89,21 @@ def model_seconds(project: TempProject) -> dict[str, float]:
     return {r["unique_id"].split(".")[-1]: r["execution_time"] for r in results}
 
 
-def stitch(project: TempProject) -> tuple[float, dict[str, float]]:
+def new_devices_sql(customers: int) -> str:
+    """A new device for 1% of the customers, linked to their CRM id; every other one late."""
+    return f"""
+        select 'dn' || c as identity, 'device' as namespace, 'C' || c as linked_identity,
+               'crm_id' as linked_namespace,
+               case when c % 200 = 0 then null else timestamp '2026-11-28' end as observed_at
+        from range(0, {customers}, 100) as t(c)
+    """
+
+
+def stitch(project: TempProject, *flags: str) -> tuple[float, dict[str, float]]:
     started = time.monotonic()
     project.dbt(
         "run",
+        *flags,
         "--select",
         "+identity_map",
         "+identity_rejected_links",
@@ -132,11 +149,20 @@ def measure(links: int, scratch: Path) -> dict[str, object]:
     (rejected,) = con.execute(
         "select count(*) from segmentation.identity_rejected_links"
     ).fetchone()
-    new_customers = max(1, customers // 100)
-    con.execute(f"insert into raw.identities {graph_sql(new_customers, customers, '2026-11-28')}")
+    con.execute(f"insert into raw.identities {new_devices_sql(customers)}")
+    (new_links,) = con.execute(f"select count(*) from ({new_devices_sql(customers)})").fetchone()
     con.close()
     again_wall, again = stitch(project)
+    con = project.connect()
+    mode, pending = con.execute(
+        "select mode, (select count(*) from intermediate.int_identity_links__pending) "
+        "from intermediate.int_identity_stitch__planned"
+    ).fetchone()
+    con.close()
+    full_wall, full = stitch(project, "--full-refresh")
     stitched = sum(models.values())
+    again_models = sum(again.get(n, 0.0) for n in MODELS)
+    full_models = sum(full.get(n, 0.0) for n in MODELS)
     shutil.rmtree(project.root, ignore_errors=True)
     return {
         "links": total_links,
@@ -148,8 +174,15 @@ def measure(links: int, scratch: Path) -> dict[str, object]:
         "ratio_to_sort": round(stitched / sort_seconds, 2),
         **{f"{name}_seconds": value for name, value in models.items()},
         "dbt_wall_seconds": round(wall, 1),
-        "after_1pct_new_links_seconds": round(sum(again.get(n, 0.0) for n in MODELS), 2),
-        "after_1pct_dbt_wall_seconds": round(again_wall, 1),
+        "new_links": new_links,
+        "incremental_mode": mode,
+        "links_restitched": pending,
+        "incremental_models_seconds": round(again_models, 2),
+        "incremental_dbt_wall_seconds": round(again_wall, 1),
+        "full_restitch_models_seconds": round(full_models, 2),
+        "full_restitch_dbt_wall_seconds": round(full_wall, 1),
+        "incremental_to_full_ratio": round(again_models / full_models, 3),
+        **{f"incremental_{name}_seconds": round(again.get(name, 0.0), 2) for name in MODELS},
     }
 
 

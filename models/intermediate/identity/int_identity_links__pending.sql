@@ -9,7 +9,7 @@ with plan as (
 ),
 
 links as (
-    select distinct namespace, identity, linked_namespace, linked_identity, observed_at
+    select namespace, identity, linked_namespace, linked_identity, observed_at
     from {{ ref('stg_raw__identities') }}
     {%- if not segments_stitching_enabled() %}
     where 1 = 0
@@ -26,8 +26,9 @@ stitched as (
     {%- endif %}
 ),
 
+{#- (distinct: a link may be listed twice) -#}
 new_links as (
-    select * from links
+    select distinct * from links
     where (select mode from plan) = 'full'
        or not exists (select 1 from stitched where {{ segments_same_link('stitched', 'links') }})
 ),

@@ -14,7 +14,7 @@
 {%- endif %}
 
 with links as (
-    select distinct namespace, identity, linked_namespace, linked_identity, observed_at
+    select namespace, identity, linked_namespace, linked_identity, observed_at, true as in_raw
     from {{ ref('stg_raw__identities') }}
     {%- if not segments_stitching_enabled() %}
     where 1 = 0
@@ -25,25 +25,23 @@ stitched as (
     {%- if reason is none %}
     select * from {{ state }}
     {%- else %}
-    select * from links where 1 = 0
+    select *, cast(null as timestamp) as stitched_at from links where 1 = 0
     {%- endif %}
 ),
 
-new_links as (
-    select * from links
-    where not exists (select 1 from stitched where {{ segments_same_link('stitched', 'links') }})
-),
-
-removed_links as (
-    select * from stitched
-    where not exists (select 1 from links where {{ segments_same_link('stitched', 'links') }})
+{#- one join tells both: rows of raw.identities not stitched yet, stitched links gone -#}
+compared as (
+    select links.in_raw is null as is_removed, stitched.stitched_at is null as is_new
+    from links
+    full join stitched on {{ segments_same_link('stitched', 'links') }}
 ),
 
 counted as (
     select
-        (select count(*) from links) as links,
-        (select count(*) from new_links) as new_links,
-        (select count(*) from removed_links) as removed_links
+        count(*) filter (where not is_removed) as links,
+        count(*) filter (where is_new) as new_links,
+        count(*) filter (where is_removed) as removed_links
+    from compared
 ),
 
 final as (
