@@ -1,6 +1,8 @@
 {#- A segment evaluated straight from the warehouse without materializing anything, for
     `seg preview` and `seg explain`: the same macros as the models, composed into one query over
-    the staging views and the profile attributes. Works for a draft that was never built. -#}
+    the staging views and the profile attributes. Works for a draft that was never built.
+    With `segment.nodes` (the compiler's numbered nodes, as for explain) each node's verdict is a
+    column node_<id> too: the preview counts how many profiles every condition keeps. -#}
 {% macro segment_preview(segment, aggregates, sequences) -%}
     {{ return(adapter.dispatch('segment_preview', 'segments')(segment, aggregates, sequences)) }}
 {%- endmacro %}
@@ -12,6 +14,9 @@ final as (
     select
         profile.profile_id,
         {{ _segments_condition(segment.condition) }} as is_member
+        {%- for entry in segment.get('nodes', []) %},
+        {{ _segments_condition(entry.node) }} as node_{{ entry.id }}
+        {%- endfor %}
     from evaluated as profile
 )
 
@@ -20,7 +25,8 @@ select * from final
 
 {#- `seg preview` in one row and one pass over the preview: members, profiles evaluated, the first
     `examples` members by id and, for a sampled preview, the population it estimates (every
-    profile with a profile row or an event at or before as_of). -#}
+    profile with a profile row or an event at or before as_of); with `segment.nodes`, the profiles
+    each node holds for (node_<id>). -#}
 {% macro segment_preview_summary(segment, aggregates, sequences, examples, count_population) -%}
 with preview as (
     {{ segment_preview(segment, aggregates, sequences) | indent(4) }}
@@ -29,6 +35,9 @@ with preview as (
 select
     count(case when is_member then 1 end) as members,
     count(*) as evaluated,
+    {%- for entry in segment.get('nodes', []) %}
+    count(case when node_{{ entry.id }} then 1 end) as node_{{ entry.id }},
+    {%- endfor %}
     {{ segments_smallest_values('case when is_member then profile_id end', examples) }} as examples,
     {%- if count_population %}
     (

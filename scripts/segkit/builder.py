@@ -103,6 +103,9 @@ def add_parsers(verbs: argparse._SubParsersAction) -> None:
     )
     preview.add_argument("--seed", type=int, default=0, help="which random sample (default 0)")
     preview.add_argument("--limit", type=int, default=10, help="example profiles (default 10)")
+    preview.add_argument(
+        "--nodes", action="store_true", help="also how many profiles each condition holds for"
+    )
     preview.add_argument("--json", action="store_true", help="machine-readable output")
     add_target_option(preview, "dbt target to evaluate on")
     preview.set_defaults(func=cmd_preview)

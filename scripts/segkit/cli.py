@@ -104,23 +104,25 @@ def cmd_generate(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_list(args: argparse.Namespace) -> int:
+def segment_records(project_dir: Path, target: str = "dev") -> list[dict] | None:
+    """Every segment as the catalog last built it, with a stale flag, and the definitions not
+    built yet; None (after saying why) when nothing was built."""
     from .generate import definition_hash
 
     rows = console.read_built(
-        args.project_dir,
+        project_dir,
         "list",
         "segmentation.segment_catalog",
         "select segment, description, owner, tags, size, entered, exited, evaluated_at, "
         "definition_hash from segmentation.segment_catalog order by segment",
-        args.dbt_target,
+        target,
     )
     if rows is None:
-        return 1
+        return None
     # Stale: the definition on disk differs from the one last built (or is gone / not built yet).
-    current = {name: definition_hash(d) for name, d in _load(args.project_dir).segments.items()}
+    current = {name: definition_hash(d) for name, d in _load(project_dir).segments.items()}
     built = {r[0] for r in rows}
-    records = [
+    return [
         {
             "segment": r[0],
             "description": r[1],
@@ -147,6 +149,12 @@ def cmd_list(args: argparse.Namespace) -> int:
         }
         for name in sorted(set(current) - built)
     ]
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    records = segment_records(args.project_dir, args.dbt_target)
+    if records is None:
+        return 1
     if args.tag:
         records = [r for r in records if args.tag in r["tags"]]
     if args.json:
@@ -221,8 +229,10 @@ def build_parser() -> argparse.ArgumentParser:
     from . import backfill, builder, demo_store, ingest, publish  # verbs live beside their code
     from .activation import sync
     from .customer_ai import report
+    from .ui import serve as ui_serve
 
     builder.add_parsers(verbs)
+    ui_serve.add_parser(verbs)
     ingest.add_parser(verbs)
     demo_store.add_parser(verbs)
     backfill.add_parser(verbs)

@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,10 @@ from .generate import jinja_literal
 from .language import nodes as n
 
 SPLIT_MARK = "-- segkit: next query"
+
+# What renders macro calls into SQL: ``compile_queries`` (a dbt process per call) or the warm
+# renderer of ``seg ui`` (``segkit.ui.rendering``), with the same arguments.
+Renderer = Callable[[Path, list[str], dict, "str | None", str], list[str]]
 
 
 def definition_call(
@@ -90,6 +95,7 @@ def compile_preview(
     profile_id: str | list[str] | None = None,
     extra: dict[str, Any] | None = None,
     arguments: tuple[Any, ...] = (),
+    render: Renderer | None = None,
 ) -> str:
     """The preview (or explain) query, rendered by dbt from the same macros as the models."""
     variables: dict = (
@@ -97,7 +103,7 @@ def compile_preview(
     )
     if profile_id is not None:
         variables["segments_explain_profile"] = profile_id
-    return compile_queries(
+    return (render or compile_queries)(
         args.project_dir,
         [definition_call(macro, definition, extra, arguments)],
         variables,

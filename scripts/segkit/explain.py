@@ -13,7 +13,7 @@ import sys
 from typing import Any
 
 from .console import colour
-from .dbt_bridge import compile_preview, definition_call
+from .dbt_bridge import Renderer, compile_preview, definition_call
 from .engine import QueryError, query_records
 from .language import nodes as n
 
@@ -33,6 +33,15 @@ def explain_nodes(condition: n.Node) -> list[n.Node]:
     for child in condition.children():
         found.extend(explain_nodes(child))
     return found
+
+
+def node_depths(condition: n.Node) -> list[int]:
+    """Each explained node's depth in the tree, by id.
+
+    >>> node_depths(n.Not(line=1, child=n.InSegment(line=2, segment="a")))
+    [0, 1]
+    """
+    return [0] + [depth + 1 for child in condition.children() for depth in node_depths(child)]
 
 
 def explain_data(definition: n.SegmentDefinition) -> dict[str, Any]:
@@ -91,12 +100,20 @@ def stitched_identities(args: argparse.Namespace, asked: str) -> tuple[str, list
     return profile_id, identities
 
 
-def explain(args: argparse.Namespace, definition: n.SegmentDefinition) -> dict[str, Any]:
+def explain(
+    args: argparse.Namespace, definition: n.SegmentDefinition, render: Renderer | None = None
+) -> dict[str, Any]:
     """The explanation of ``args.profile_id`` as data (raises RuntimeError, QueryError). An
     identity stitched into a profile (a device, an email) explains that profile."""
     profile_id, identities = stitched_identities(args, args.profile_id)
     sql = compile_preview(
-        args, definition, None, "segment_explain", profile_id, explain_data(definition)
+        args,
+        definition,
+        None,
+        "segment_explain",
+        profile_id,
+        explain_data(definition),
+        render=render,
     )
     rows = query_records(args.project_dir, args.dbt_target, sql)
     result: dict[str, Any] = {"profile_id": profile_id}

@@ -7,8 +7,9 @@ import json
 import sys
 from typing import Any
 
-from .dbt_bridge import compile_preview
+from .dbt_bridge import Renderer, compile_preview
 from .engine import QueryError, query_records
+from .explain import explain_data, explain_nodes, node_depths
 from .language import nodes as n
 
 
@@ -45,24 +46,53 @@ def estimate(members: int, evaluated: int, population: int | None) -> dict[str, 
     }
 
 
-def preview(args: argparse.Namespace, definition: n.SegmentDefinition) -> dict[str, Any]:
-    """Size and examples as data (raises RuntimeError from dbt, QueryError from the engine)."""
+def preview(
+    args: argparse.Namespace, definition: n.SegmentDefinition, render: Renderer | None = None
+) -> dict[str, Any]:
+    """Size, examples and how many profiles each node of the condition holds for (the funnel of
+    the definition, ids as in ``seg explain``), as data. Raises RuntimeError from dbt,
+    QueryError from the engine."""
     examples = max(int(args.limit), 1)
     sql = compile_preview(
         args,
         definition,
         args.sample,
         "segment_preview_summary",
+        extra=explain_data(definition),
         arguments=(examples, bool(args.sample)),
+        render=render,
     )
     (row,) = query_records(args.project_dir, args.dbt_target, sql)
     population = row["population"] if args.sample else None
+    depths = node_depths(definition.condition)
+    nodes = [
+        {
+            "id": index,
+            "depth": depths[index],
+            "kind": node.kind,
+            "description": node.describe(),
+            "count": row[f"node_{index}"],
+            **(
+                {"estimate": estimate(row[f"node_{index}"], row["evaluated"], population)["size"]}
+                if args.sample
+                else {}
+            ),
+        }
+        for index, node in enumerate(explain_nodes(definition.condition))
+    ]
     return {
         **estimate(row["members"], row["evaluated"], population),
         "profiles": list(row["examples"])[: int(args.limit)],
+        "nodes": nodes,
         "members_evaluated": row["members"],
         "evaluated": row["evaluated"],
     }
+
+
+def print_nodes(nodes: list[dict[str, Any]]) -> None:
+    """The count of every node, indented as the condition tree."""
+    for entry in nodes:
+        print(f"{entry['count']:>10,}  {'  ' * entry['depth']}{entry['description']}")
 
 
 def print_preview(result: dict[str, Any], segment: str) -> None:
@@ -103,4 +133,6 @@ def cmd_preview(args: argparse.Namespace) -> int:
         print(json.dumps(shown, indent=2))
     else:
         print_preview(result, definition.name)
+        if args.nodes:
+            print_nodes(result["nodes"])
     return 0
