@@ -120,7 +120,8 @@ def segment_records(project_dir: Path, target: str = "dev") -> list[dict] | None
     if rows is None:
         return None
     # Stale: the definition on disk differs from the one last built (or is gone / not built yet).
-    current = {name: definition_hash(d) for name, d in _load(project_dir).segments.items()}
+    definitions = _load(project_dir).segments
+    current = {name: definition_hash(d) for name, d in definitions.items()}
     built = {r[0] for r in rows}
     return [
         {
@@ -138,9 +139,9 @@ def segment_records(project_dir: Path, target: str = "dev") -> list[dict] | None
     ] + [
         {
             "segment": name,
-            "description": "(not built yet)",
-            "owner": None,
-            "tags": [],
+            "description": f"(not built yet) {definitions[name].description}",
+            "owner": definitions[name].owner,
+            "tags": list(definitions[name].tags),
             "size": None,
             "entered": None,
             "exited": None,

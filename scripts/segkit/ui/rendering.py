@@ -78,6 +78,7 @@ class WarmRenderer:
         self.warehouse = warehouse
         self._folder = Path(tempfile.mkdtemp(prefix="segments-ui-"))
         self.catalog = self._folder / warehouse.name
+        self._copies = 0
         self._lock = threading.Lock()
         self._manifest: Any = None
         self._cache: OrderedDict[str, list[str]] = OrderedDict()
@@ -119,7 +120,12 @@ class WarmRenderer:
         arguments = ["--quiet", "--project-dir", str(self.project_dir)]
         with _environment(as_of, self.catalog, self.project_dir):
             if self._manifest is None:
+                # A new folder each time: DuckDB keeps a file that dbt opened open in-process.
+                self._copies += 1
+                self.catalog = self._folder / str(self._copies) / self.warehouse.name
+                self.catalog.parent.mkdir()
                 copy_catalog(self.warehouse, self.catalog)
+                os.environ[CATALOG_VARIABLE] = str(self.catalog)
                 parsed = _quietly(lambda: dbtRunner().invoke(["parse", *arguments]))
                 if not parsed.success:
                     raise RuntimeError(f"dbt parse failed: {parsed.exception}")

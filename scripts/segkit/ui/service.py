@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import duckdb
+
 from ..engine import QueryError, query_records
 from ..language import nodes as n
 from ..language.errors import Diagnostic
@@ -234,6 +236,8 @@ class Builder:
                 raise Problem(500, str(exc)) from exc
             except RuntimeError as exc:
                 raise Problem(500, f"dbt could not render the query: {exc}") from exc
+            except duckdb.Error as exc:
+                raise Problem(500, str(exc).splitlines()[0]) from exc
 
     def preview(
         self, text: str, as_of: str | None = None, sample: float | None = None, limit: int = 10

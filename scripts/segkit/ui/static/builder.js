@@ -128,7 +128,7 @@
     for (const key of Object.keys(mapping)) {
       const value = mapping[key];
       const testid = `${path}.${key}`;
-      const keyLabel = schema.operators.includes(key)
+      const keyLabel = schema.operators.includes(key) && !(schema.keys[context] || []).includes(key)
         ? (() => {
             const select = el("select", { class: "key", "data-testid": `${testid}:op` });
             for (const op of schema.operators) select.append(el("option", { value: op, text: op }));
