@@ -51,7 +51,9 @@ def test_parser_has_a_method(kind: str) -> None:
 
 
 @pytest.mark.parametrize("kind", KINDS)
-@pytest.mark.parametrize("macro", ["segments_condition", "segments_observed"])
+@pytest.mark.parametrize(
+    "macro", ["segments_condition", "segments_observed", "segments_observed_fields"]
+)
 def test_sql_macros_exist(kind: str, macro: str) -> None:
     name = f"default__{macro}_{kind}"
     assert re.search(rf"{{%-?\s*macro {name}\(", MACROS), f"no macro {name} under macros/"

@@ -29,6 +29,7 @@ pytestmark = pytest.mark.dbt
 
 AS_OF = "2026-01-15T09:00:00"
 SEGMENTS = ("running_shoes_searchers", "recent_big_spenders")
+MODEL = "repurchase_90d"
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = ROOT / "warehouse" / "test-artifacts"
 
@@ -37,7 +38,7 @@ ARTIFACTS = ROOT / "warehouse" / "test-artifacts"
 def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TempProject]:
     project = TempProject(tmp_path_factory.mktemp("ui") / "project")
     generate(project.database, DemoSpec(2000, 80_000, 5, dt.date(2026, 1, 15), 300), quiet=True)
-    for name in SEGMENTS:
+    for name in (*SEGMENTS, MODEL):
         shutil.copy(ROOT / "segments" / f"{name}.yml", project.root / "segments")
     project.generate()
     project.build(AS_OF, tests=False)
@@ -156,6 +157,27 @@ def test_explain_gives_the_tree_for_a_member_and_a_non_member(
         "/api/explain", json={"name": "running_shoes_searchers", "profile_id": shoes[0]}
     ).json()
     assert member["member"] is True and member["condition"]["holds"] is True
+    (step,) = member["condition"]["observed"]["steps"]
+    assert step["step"] == 1 and step["chain_ends"] >= 1 and step["last"] <= AS_OF.replace("T", " ")
+    searches = (
+        "segment: searches\ndescription: x\ncondition:\n  event: search\n"
+        "  during: {last: 30d}\n  count: {gte: 1}\n"
+    )
+    counted = client.post(
+        "/api/explain", json={"yaml": searches, "profile_id": shoes[0], "as_of": AS_OF}
+    ).json()["condition"]["observed"]
+    expected = built.query(
+        "select count(*) from raw.events where profile_id = ? and event_type = 'search' "
+        "and event_ts > ?::timestamp - interval 30 day and event_ts <= ?::timestamp",
+        [shoes[0], AS_OF, AS_OF],
+    )[0][0]
+    assert (counted["function"], counted["value"]) == ("count", expected)
+    assert counted["window"] == {
+        "lower": "2025-12-16 09:00:00",
+        "lower_inclusive": False,
+        "upper": "2026-01-15 09:00:00",
+        "upper_inclusive": True,
+    }
     outsider = next(p for p in built.members("recent_big_spenders") if p not in set(shoes))
     other = client.post(
         "/api/explain", json={"yaml": source("running_shoes_searchers"), "profile_id": outsider}
@@ -194,6 +216,34 @@ def test_saving_checks_the_version_the_name_and_the_definition(
     page = client.get("/").text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script>alert(1)" not in page
     path.unlink()
+
+
+def test_the_compiled_sql_overlap_and_model_insights_agree_with_the_tables(
+    built: TempProject, client: httpx.Client
+) -> None:
+    import duckdb
+
+    sql = client.post("/api/sql", json={"yaml": source("running_shoes_searchers")}).json()["sql"]
+    con = duckdb.connect(str(built.database), read_only=True)
+    try:
+        members = {row[1] for row in con.execute(sql).fetchall()}
+    finally:
+        con.close()
+    assert members == built.members("running_shoes_searchers")
+    shoes, spenders = (built.members(name) for name in SEGMENTS)
+    overlap = client.get("/api/overlap", params={"segments": ",".join(SEGMENTS)}).json()
+    assert overlap["sizes"] == {SEGMENTS[0]: len(shoes), SEGMENTS[1]: len(spenders)}
+    assert overlap["pairs"][0]["intersection"] == len(shoes & spenders)
+    assert client.get("/api/overlap", params={"segments": SEGMENTS[0]}).status_code == 400
+    (model,) = client.get("/api/models").json()["models"]
+    latest = model["latest"]
+    assert model["model"] == MODEL and 0.5 < latest["auc"] <= 1
+    assert [d["decile"] for d in latest["deciles"]] == list(range(1, 11))
+    scored = built.query("select count(*) from segmentation.propensity_scores")[0][0]
+    assert sum(band["profiles"] for band in model["score_bands"]) == scored
+    assert {f["bucket"] for f in model["factors"]} <= {"all", "high", "medium", "low"}
+    page = client.get("/models").text
+    assert f'data-model="{MODEL}"' in page and "Lift by decile" in page
 
 
 def test_requests_from_elsewhere_are_refused(server: tuple[str, WarmRenderer]) -> None:
@@ -291,6 +341,13 @@ def test_a_marketer_builds_the_seed_segment_by_clicking(
         assert saved.exists()
         page.goto(server[0] + "/")
         expect(page.locator('tr[data-segment="shoe_searchers_by_click"]')).to_be_visible()
+        for name in SEGMENTS:
+            page.get_by_test_id(f"pick.{name}").check()
+        page.get_by_test_id("overlap").click()
+        both = len(members & built.members(SEGMENTS[1]))
+        expect(page.locator("[data-intersection]").first).to_have_attribute(
+            "data-intersection", str(both)
+        )
         page.screenshot(path=str(ARTIFACTS / "audiences.png"), full_page=True)
         browser.close()
     saved.unlink()

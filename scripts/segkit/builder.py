@@ -13,7 +13,7 @@ from pathlib import Path
 
 import sqlglot
 
-from .dbt_bridge import compile_queries
+from .dbt_bridge import Renderer, compile_queries
 from .explain import cmd_explain
 from .generate import evaluation_data, jinja_literal
 from .language import nodes as n
@@ -49,23 +49,33 @@ def load_definition(args: argparse.Namespace) -> n.SegmentDefinition | None:
     return project.segments[name]
 
 
+def compiled_sql(
+    args: argparse.Namespace,
+    definition: n.SegmentDefinition,
+    pretty: bool = True,
+    render: Renderer | None = None,
+) -> str:
+    """The SQL that evaluates one segment over the shared scans (as the build does, alone);
+    raises RuntimeError when dbt cannot render it."""
+    call = f"{{{{ evaluate_segments({jinja_literal(evaluation_data([definition]))}) }}}}"
+    (sql,) = (render or compile_queries)(args.project_dir, [call], {}, args.as_of, args.dbt_target)
+    dialect = "spark" if args.dbt_target == "spark" else "duckdb"
+    return (
+        sqlglot.transpile(sql, read=dialect, write=dialect, pretty=True)[0]
+        if pretty
+        else sql.strip()
+    )
+
+
 def cmd_compile(args: argparse.Namespace) -> int:
-    """The SQL that evaluates one segment over the shared scans (as the build does, alone)."""
     definition = load_definition(args)
     if definition is None:
         return 1
-    call = f"{{{{ evaluate_segments({jinja_literal(evaluation_data([definition]))}) }}}}"
     try:
-        (sql,) = compile_queries(args.project_dir, [call], {}, args.as_of, args.dbt_target)
+        print(compiled_sql(args, definition, args.pretty))
     except RuntimeError as exc:
         print(f"seg compile: dbt compile failed:\n{exc}", file=sys.stderr)
         return 1
-    dialect = "spark" if args.dbt_target == "spark" else "duckdb"
-    print(
-        sqlglot.transpile(sql, read=dialect, write=dialect, pretty=True)[0]
-        if args.pretty
-        else sql.strip()
-    )
     return 0
 
 

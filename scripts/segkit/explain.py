@@ -64,14 +64,38 @@ def explanation(condition: n.Node, row: dict[str, Any]) -> dict[str, Any]:
         shown: dict[str, Any] = {"id": index, **{k: data[k] for k in SHOWN_KEYS if k in data}}
         shown["description"] = node.describe()
         shown["holds"] = bool(row[f"node_{index}"])
-        if row[f"observed_{index}"] is not None:
-            shown["observed"] = row[f"observed_{index}"]
+        prefix = f"observed_{index}__"
+        fields = {key.removeprefix(prefix): v for key, v in row.items() if key.startswith(prefix)}
+        if row[f"observed_{index}"] is not None or fields:
+            shown["observed"] = {"text": row[f"observed_{index}"], **observation(fields)}
         children = [described(child) for child in node.children()]
         if children:
             shown["children"] = children
         return shown
 
     return described(condition)
+
+
+def observation(fields: dict[str, Any]) -> dict[str, Any]:
+    """A node's typed observation fields, the window's bounds and the steps grouped.
+
+    >>> observation({"value": 6, "window_lower": "a", "window_upper": "b", "step_1_last": "t",
+    ...              "step_1_chain_ends": 2})
+    {'value': 6, 'window': {'lower': 'a', 'upper': 'b'}, 'steps': [{'step': 1, 'last': 't', 'chain_ends': 2}]}
+    """
+    grouped: dict[str, Any] = {}
+    steps: dict[int, dict[str, Any]] = {}
+    for key, value in fields.items():
+        if key.startswith("window_"):
+            grouped.setdefault("window", {})[key.removeprefix("window_")] = value
+        elif key.startswith("step_"):
+            number, name = key.removeprefix("step_").split("_", 1)
+            steps.setdefault(int(number), {"step": int(number)})[name] = value
+        else:
+            grouped[key] = value
+    if steps:
+        grouped["steps"] = [steps[number] for number in sorted(steps)]
+    return grouped
 
 
 def stitched_identities(args: argparse.Namespace, asked: str) -> tuple[str, list[dict[str, Any]]]:
@@ -129,7 +153,8 @@ def explain(
 
 def print_tree(node: dict[str, Any], depth: int = 0) -> None:
     mark = colour("\u2713", "32") if node["holds"] else colour("\u2717", "31")
-    observed = f"   [{node['observed']}]" if "observed" in node else ""
+    text = node.get("observed", {}).get("text")
+    observed = f"   [{text}]" if text is not None else ""
     print(f"{'  ' * depth}{mark} {node['description']}{observed}")
     for child in node.get("children", []):
         print_tree(child, depth + 1)

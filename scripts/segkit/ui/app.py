@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import html
 import json
 import secrets
 from pathlib import Path
@@ -167,8 +168,14 @@ def create_app(builder: Builder, host: str = "127.0.0.1", port: int = 8765) -> A
 
         return endpoint
 
+    def refused(problem: Problem) -> HTMLResponse:
+        return HTMLResponse(f"<p>{html.escape(problem.message)}</p>", status_code=problem.status)
+
     async def audiences_page(request: Request) -> HTMLResponse:
-        return page("audiences.html", request, audiences=builder.audiences())
+        try:
+            return page("audiences.html", request, audiences=builder.audiences())
+        except Problem as problem:
+            return refused(problem)
 
     async def builder_page(request: Request) -> HTMLResponse:
         name = request.query_params.get("segment")
@@ -177,7 +184,7 @@ def create_app(builder: Builder, host: str = "127.0.0.1", port: int = 8765) -> A
             try:
                 loaded = builder.source(name)
             except Problem as problem:
-                return HTMLResponse(f"{problem.message}", status_code=problem.status)
+                return refused(problem)
         return page("builder.html", request, loaded=loaded)
 
     async def list_segments(request: Request) -> Any:
@@ -217,6 +224,23 @@ def create_app(builder: Builder, host: str = "127.0.0.1", port: int = 8765) -> A
             data.get("yaml"), data.get("name"), str(data.get("profile_id", "")), data.get("as_of")
         )
 
+    async def sql(request: Request) -> Any:
+        data = await body(request)
+        return builder.sql(_text(data, "yaml"), data.get("as_of"))
+
+    async def overlap(request: Request) -> Any:
+        names = [n for n in request.query_params.get("segments", "").split(",") if n]
+        return builder.overlap(names)
+
+    async def models(request: Request) -> Any:
+        return builder.models()
+
+    async def models_page(request: Request) -> HTMLResponse:
+        try:
+            return page("models.html", request, models=builder.models()["models"])
+        except Problem as problem:
+            return refused(problem)
+
     async def save(request: Request) -> Any:
         data = await body(request)
         return builder.save(request.path_params["name"], _text(data, "yaml"), data.get("version"))
@@ -224,6 +248,7 @@ def create_app(builder: Builder, host: str = "127.0.0.1", port: int = 8765) -> A
     routes = [
         Route("/", audiences_page),
         Route("/builder", builder_page),
+        Route("/models", models_page),
         Route("/api/segments", api(list_segments)),
         Route("/api/segments/{name}", api(get_segment), methods=["GET"]),
         Route("/api/segments/{name}", api(save), methods=["PUT"]),
@@ -233,6 +258,9 @@ def create_app(builder: Builder, host: str = "127.0.0.1", port: int = 8765) -> A
         Route("/api/write", api(write), methods=["POST"]),
         Route("/api/preview", api(preview), methods=["POST"]),
         Route("/api/explain", api(explain), methods=["POST"]),
+        Route("/api/sql", api(sql), methods=["POST"]),
+        Route("/api/overlap", api(overlap)),
+        Route("/api/models", api(models)),
         Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
     ]
     hosts = {f"{host}:{port}"} | ({f"localhost:{port}"} if host == "127.0.0.1" else set())

@@ -25,7 +25,15 @@ from ..engine import QueryError, query_records
 from ..language import nodes as n
 from ..language.errors import Diagnostic
 from ..language.parse import FileParser, load_document, parse_file, parse_text
-from ..language.resolve import Project, add_definition, run_passes, segment_files
+from ..language.resolve import (
+    Project,
+    add_definition,
+    check_against_schema,
+    check_cycles,
+    check_model_against_schema,
+    check_references,
+    segment_files,
+)
 from ..language.vocabulary import NAME_PATTERN
 from ..language.writer import has_comments, write_document
 from ..warehouse import WarehouseSchema, read_schema
@@ -64,6 +72,7 @@ class Builder:
 
     def __post_init__(self) -> None:
         self._schema: WarehouseSchema | None = None
+        self._parsed: dict[Path, tuple[tuple[int, int], n.Definition | None]] = {}
         self._lock = threading.Lock()  # one warehouse query at a time
 
     # ------------------------------------------------------------ definitions
@@ -96,26 +105,44 @@ class Builder:
             self._schema = read_schema(self.warehouse)
         return self._schema
 
+    def _others(self, name: str) -> Project:
+        """The project without the draft's own file: each file parsed once per change."""
+        project = Project(root=self.project_dir, schema=self.schema())
+        files = segment_files(self.project_dir)
+        project.file_names = {p.stem for p in files} | {name}
+        for path in files:
+            if path.stem == name:
+                continue
+            stat = path.stat()
+            key = (stat.st_mtime_ns, stat.st_size)
+            cached = self._parsed.get(path)
+            if cached is None or cached[0] != key:
+                cached = (key, parse_file(path, str(path.relative_to(self.project_dir)))[0])
+                self._parsed[path] = cached
+            if cached[1] is not None:
+                add_definition(project, cached[1])
+        return project
+
     def check(self, text: str) -> tuple[n.Definition | None, list[Diagnostic], dict | None]:
-        """The draft parsed and checked with the rest of the project (references, schema)."""
-        probe = FileParser("draft")
-        document = load_document(text, probe.d)
+        """The draft parsed and checked with the rest of the project: references and cycles
+        across files, its own columns and types against the warehouse."""
+        document = load_document(text, FileParser("draft").d)
         name = document.get("segment") if isinstance(document, dict) else None
         name = name if isinstance(name, str) and NAME_PATTERN.match(name) else "draft"
         display = f"segments/{name}.yml"
         definition, diagnostics = parse_text(text, self.project_dir / display, FileParser(display))
-        project = Project(root=self.project_dir, schema=self.schema())
-        project.file_names = {p.stem for p in segment_files(self.project_dir)} | {name}
-        for path in segment_files(self.project_dir):
-            if path.stem != name:
-                other, _ = parse_file(path, str(path.relative_to(self.project_dir)))
-                if other is not None:
-                    add_definition(project, other)
         found = list(diagnostics.items)
         if definition is not None:
+            project = self._others(name)
             add_definition(project, definition)
-            run_passes(project)
+            check_references(project)
+            check_cycles(project)
             found += [d for d in project.diagnostics if d.file == display]
+            schema = self.schema()
+            if schema is not None and isinstance(definition, n.SegmentDefinition):
+                found += check_against_schema(definition, schema).items
+            elif schema is not None:
+                found += check_model_against_schema(definition, schema).items
         errors = any(d.severity == "error" for d in found)
         return (
             (None if errors else definition),
@@ -124,7 +151,10 @@ class Builder:
         )
 
     def validate(self, text: str) -> dict[str, Any]:
-        definition, diagnostics, _ = self.check(text)
+        return self._validation(*self.check(text)[:2])
+
+    @staticmethod
+    def _validation(definition: n.Definition | None, diagnostics: list[Diagnostic]) -> dict:
         return {
             "ok": definition is not None,
             "diagnostics": [
@@ -135,8 +165,8 @@ class Builder:
 
     def parse(self, text: str) -> dict[str, Any]:
         """The document of a draft (what the canvas edits) and its diagnostics."""
-        _, _, document = self.check(text)
-        return {"document": write_ready(document), **self.validate(text)}
+        definition, diagnostics, document = self.check(text)
+        return {"document": write_ready(document), **self._validation(definition, diagnostics)}
 
     def write(self, document: dict[str, Any]) -> dict[str, Any]:
         """The canvas's document as YAML (and whether it validates)."""
@@ -263,6 +293,60 @@ class Builder:
         args = self._arguments(as_of, profile_id=profile_id)
         result = self._run(lambda: explain(args, definition, render=self.renderer))
         return {**result, "as_of": args.as_of}
+
+    def sql(self, text: str, as_of: str | None = None) -> dict[str, Any]:
+        """The SQL ``dbt build`` runs for the draft (as ``seg compile`` prints it)."""
+        from ..builder import compiled_sql
+
+        definition = self.segment_definition(text, None)
+        args = self._arguments(as_of)
+        return {"sql": self._run(lambda: compiled_sql(args, definition, render=self.renderer))}
+
+    def overlap(self, names: list[str]) -> dict[str, Any]:
+        """Sizes and pairwise intersections of built segments (``seg overlap``)."""
+        from ..overlap import overlap
+
+        if len(names) < 2:
+            raise Problem(400, "choose at least two segments")
+        for name in names:
+            self.segment_path(name)
+        return self._run(lambda: overlap(self.project_dir, self.target, names))
+
+    def models(self) -> dict[str, Any]:
+        """Customer AI insights per model: the latest quality with lift and cumulative gains by
+        decile, quality over runs, the score distribution and the top factors per bucket."""
+        try:
+            runs = self.query(
+                "select model, scored_at, status, quality, auc, top_decile_lift, base_rate, "
+                "examples, deciles from segmentation.propensity_model_quality "
+                "order by model, scored_at"
+            )
+        except Problem as problem:
+            if problem.status == 503:
+                raise
+            return {"models": []}
+        scores = self.query(
+            "select model, least(score // 10, 9) as band, count(*) as profiles "
+            "from segmentation.propensity_scores group by all order by 1, 2"
+        )
+        factors = self.query(
+            "select model, bucket, rank, feature, importance, mean_contribution "
+            "from segmentation.propensity_factors where rank <= 5 order by model, bucket, rank"
+        )
+        models: dict[str, dict[str, Any]] = {}
+        for run in runs:
+            entry = models.setdefault(run["model"], {"model": run["model"], "runs": []})
+            entry["runs"].append(
+                {k: run[k] for k in ("scored_at", "status", "auc", "top_decile_lift")}
+            )
+            entry["latest"] = run
+        for row in scores:
+            if row["model"] in models:
+                models[row["model"]].setdefault("score_bands", []).append(row)
+        for row in factors:
+            if row["model"] in models:
+                models[row["model"]].setdefault("factors", []).append(row)
+        return {"models": list(models.values())}
 
     def audiences(self) -> dict[str, Any]:
         from ..cli import segment_records

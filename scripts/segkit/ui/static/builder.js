@@ -293,7 +293,7 @@
   function explanationTree(node) {
     const mark = el("span", { class: node.holds ? "holds" : "fails", text: node.holds ? "\u2713 " : "\u2717 " });
     const item = el("li", { "data-holds": node.holds }, mark, document.createTextNode(node.description));
-    if (node.observed !== undefined) item.append(el("span", { class: "observed", text: `   [${node.observed}]` }));
+    if (node.observed && node.observed.text !== null) item.append(el("span", { class: "observed", text: `   [${node.observed.text}]` }));
     if (node.children) item.append(el("ul", {}, ...node.children.map(explanationTree)));
     return item;
   }
@@ -313,6 +313,16 @@
       text: `${d.profile_id} ${d.member ? "is a member" : "is not a member"}` + (d.evaluated ? "" : " (not evaluated at this as_of)") });
     const identities = d.identities ? el("div", { class: "identities", text: "identities: " + d.identities.map((i) => `${i.namespace}:${i.identity}`).join(", ") }) : null;
     target.replaceChildren(verdict, identities || "", d.condition ? el("ul", { class: "tree" }, explanationTree(d.condition)) : "");
+  });
+
+  document.getElementById("show-sql").addEventListener("click", async () => {
+    const box = document.getElementById("sql");
+    const answer = await call("POST", "/api/sql", { yaml: yamlPane.value, as_of: document.getElementById("as-of").value.trim() || null });
+    box.hidden = false;
+    box.querySelector("pre").textContent = answer.ok ? answer.data.sql : answer.data.error;
+  });
+  document.getElementById("copy-sql").addEventListener("click", () => {
+    navigator.clipboard.writeText(document.querySelector("#sql pre").textContent);
   });
 
   document.getElementById("save").addEventListener("click", async () => {
