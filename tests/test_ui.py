@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -349,5 +350,49 @@ def test_a_marketer_builds_the_seed_segment_by_clicking(
             "data-intersection", str(both)
         )
         page.screenshot(path=str(ARTIFACTS / "audiences.png"), full_page=True)
+
+        # A field dragged onto a container of a new draft lands in it.
+        page.goto(f"{server[0]}/builder")
+        page.get_by_test_id("c:add").select_option("any")
+        page.get_by_test_id("field.event.purchase").drag_to(page.get_by_test_id("c.0:box"))
+        expect(page.get_by_test_id("yaml")).to_have_value(
+            re.compile(r"any:\n\s+- event: purchase"), timeout=10_000
+        )
         browser.close()
     saved.unlink()
+
+
+def test_a_newer_estimate_interrupts_the_one_still_running(built: TempProject) -> None:
+    from segkit.engine import query_records
+    from segkit.ui.service import Problem
+
+    renderer = WarmRenderer(built.root, built.database)
+    builder = Builder(built.root, built.database, renderer)
+    endless = "select count(*) from range(1000000000000) as t(i) where i % 7 = 3"
+    outcome: dict[str, object] = {}
+
+    def stale() -> None:
+        try:
+            outcome["answer"] = builder._latest(lambda: query_records(built.root, "dev", endless))
+        except Problem as problem:
+            outcome["status"] = problem.status
+
+    thread = threading.Thread(target=stale)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while builder._running is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    fresh: dict[str, object] = {}
+    newer = threading.Thread(
+        target=lambda: fresh.update(builder.preview(source("running_shoes_searchers"), as_of=AS_OF))
+    )
+    newer.start()
+    newer.join(20)
+    waited = newer.is_alive()
+    if waited:  # the stale query was not interrupted: stop it before failing
+        builder._running.interrupt()
+        newer.join(30)
+    thread.join(30)
+    renderer.close()
+    assert not waited and outcome == {"status": 409}
+    assert fresh["size"] == len(built.members("running_shoes_searchers"))

@@ -13,6 +13,8 @@ Example::
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +23,13 @@ from .warehouse import warehouse_path
 
 class QueryError(Exception):
     """The engine refused a query (a relation not built, a type error): its first line."""
+
+
+# Told of each DuckDB connection while its query runs (then of None): the builder page uses it
+# to interrupt an estimate a newer request has made stale.
+connection_watcher: ContextVar[Callable[[Any], None] | None] = ContextVar(
+    "connection_watcher", default=None
+)
 
 
 def run_query(project_dir: Path, target: str, sql: str) -> tuple[list[str], list[tuple]]:
@@ -34,12 +43,17 @@ def run_query(project_dir: Path, target: str, sql: str) -> tuple[list[str], list
         raise QueryError(f"no warehouse at {database}: run make demo or dbt build first")
     try:
         con = duckdb.connect(str(database), read_only=True)
+        watcher = connection_watcher.get()
         try:
             # DuckDB's progress bar shows on a terminal while a big store is evaluated.
             con.execute(f"set enable_progress_bar = {'true' if sys.stderr.isatty() else 'false'}")
+            if watcher:
+                watcher(con)
             cursor = con.execute(sql)
             return [d[0] for d in cursor.description], cursor.fetchall()
         finally:
+            if watcher:
+                watcher(None)
             con.close()
     except duckdb.Error as exc:
         raise QueryError(_first_line(exc)) from exc

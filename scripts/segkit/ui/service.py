@@ -12,6 +12,7 @@ the routes in ``app.py`` only translate. The definitions go through the compiler
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import hashlib
 import threading
@@ -21,7 +22,7 @@ from typing import Any
 
 import duckdb
 
-from ..engine import QueryError, query_records
+from ..engine import QueryError, connection_watcher, query_records
 from ..language import nodes as n
 from ..language.errors import Diagnostic
 from ..language.parse import FileParser, load_document, parse_file, parse_text
@@ -74,6 +75,8 @@ class Builder:
         self._schema: WarehouseSchema | None = None
         self._parsed: dict[Path, tuple[tuple[int, int], n.Definition | None]] = {}
         self._lock = threading.Lock()  # one warehouse query at a time
+        self._running: Any = None  # the connection of the estimate running now
+        self._generation = 0  # estimates asked so far: an older one is stale
 
     # ------------------------------------------------------------ definitions
 
@@ -254,6 +257,35 @@ class Builder:
             **more,
         )
 
+    def _latest(self, work: Any) -> Any:
+        """An estimate or explanation: a newer one interrupts it (its answer would be dropped)."""
+        self._generation += 1
+        mine = self._generation
+        running = self._running
+        if running is not None:
+            with contextlib.suppress(duckdb.Error):
+                running.interrupt()
+
+        def watch(connection: Any) -> None:
+            self._running = connection
+
+        def guarded() -> Any:
+            if mine != self._generation:
+                raise Problem(409, "superseded by a newer request")
+            token = connection_watcher.set(watch)
+            try:
+                return work()
+            except duckdb.InterruptException as exc:
+                raise Problem(409, "superseded by a newer request") from exc
+            except QueryError as exc:
+                if mine != self._generation and "interrupt" in str(exc).lower():
+                    raise Problem(409, "superseded by a newer request") from exc
+                raise
+            finally:
+                connection_watcher.reset(token)
+
+        return self._run(guarded)
+
     def _run(self, work: Any) -> Any:
         with self._lock:
             try:
@@ -278,7 +310,7 @@ class Builder:
             raise Problem(400, "sample is a percentage above 0 and at most 100")
         definition = self.segment_definition(text, None)
         args = self._arguments(as_of, sample=sample, limit=limit)
-        result = self._run(lambda: preview(args, definition, render=self.renderer))
+        result = self._latest(lambda: preview(args, definition, render=self.renderer))
         shown = {k: v for k, v in result.items() if k not in ("members_evaluated", "evaluated")}
         return {**shown, "as_of": args.as_of, "evaluated": result["evaluated"]}
 
@@ -291,7 +323,7 @@ class Builder:
             raise Problem(400, "send profile_id")
         definition = self.segment_definition(text, name)
         args = self._arguments(as_of, profile_id=profile_id)
-        result = self._run(lambda: explain(args, definition, render=self.renderer))
+        result = self._latest(lambda: explain(args, definition, render=self.renderer))
         return {**result, "as_of": args.as_of}
 
     def sql(self, text: str, as_of: str | None = None) -> dict[str, Any]:

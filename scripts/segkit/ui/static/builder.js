@@ -183,8 +183,9 @@
       for (const option of CONTAINERS) switcher.append(el("option", { value: option, text: option === "all" ? "all of (include)" : "any of" }));
       switcher.value = kind;
       switcher.addEventListener("change", () => { onReplace({ [switcher.value]: items }); });
-      const box = el("div", { class: "node container", "data-kind": kind },
+      const box = el("div", { class: "node container", "data-kind": kind, "data-testid": `${path}:box` },
         el("div", { class: "head" }, switcher, remove));
+      acceptDrops(box, items);
       items.forEach((item, index) => {
         box.append(conditionNode(item, `${path}.${index}`, () => { items.splice(index, 1); changed(); },
           (replacement) => { items[index] = replacement; changed(); }));
@@ -224,6 +225,36 @@
 
   // ------------------------------------------------------------------ fields panel
 
+  // Fields are dragged onto a container (or clicked: added to the top container).
+  function fieldButton(testid, condition, label, title) {
+    const button = el("button", { "data-testid": testid, draggable: "true", title: title || "",
+      onclick: () => addToRoot(copy(condition)) }, ...label);
+    button.addEventListener("dragstart", (event) => {
+      event.dataTransfer.setData("application/x-segment-condition", JSON.stringify(condition));
+      event.dataTransfer.effectAllowed = "copy";
+    });
+    return button;
+  }
+
+  function acceptDrops(box, items) {
+    box.addEventListener("dragover", (event) => {
+      if (event.dataTransfer.types.includes("application/x-segment-condition")) {
+        event.preventDefault();
+        event.stopPropagation();
+        box.classList.add("drop-target");
+      }
+    });
+    box.addEventListener("dragleave", () => box.classList.remove("drop-target"));
+    box.addEventListener("drop", (event) => {
+      const data = event.dataTransfer.getData("application/x-segment-condition");
+      if (!data) return;
+      event.preventDefault();
+      event.stopPropagation();
+      items.push(JSON.parse(data));
+      changed();
+    });
+  }
+
   function addToRoot(condition) {
     const root = documentState.condition;
     const kind = root && kindOf(root);
@@ -235,15 +266,16 @@
   function renderFields() {
     const panel = document.getElementById("fields");
     const section = (title, items) => [el("h3", { text: title }), ...items];
-    const attribute = (a) => el("button", { "data-testid": `field.attribute.${a.name}`, title: a.values.length ? "frequent: " + a.values.join(", ") : "",
-      onclick: () => addToRoot(a.values.length ? { attribute: a.name, equals: a.values[0] } : { attribute: a.name, exists: true }) },
-      document.createTextNode(a.name + " "), el("span", { class: "type", text: a.type }));
-    const event = (name) => el("button", { "data-testid": `field.event.${name}`,
-      onclick: () => addToRoot({ event: name, during: { last: "30d" } }), text: name });
-    const segment = (name) => el("button", { "data-testid": `field.segment.${name}`,
-      onclick: () => addToRoot({ in_segment: name }), text: name });
-    const model = (name) => el("button", { "data-testid": `field.model.${name}`,
-      onclick: () => addToRoot({ propensity: name, bucket: "high" }), text: name });
+    const attribute = (a) => fieldButton(`field.attribute.${a.name}`,
+      a.values.length ? { attribute: a.name, equals: a.values[0] } : { attribute: a.name, exists: true },
+      [document.createTextNode(a.name + " "), el("span", { class: "type", text: a.type })],
+      a.values.length ? "frequent: " + a.values.join(", ") : "");
+    const event = (name) => fieldButton(`field.event.${name}`, { event: name, during: { last: "30d" } },
+      [document.createTextNode(name)]);
+    const segment = (name) => fieldButton(`field.segment.${name}`, { in_segment: name },
+      [document.createTextNode(name)]);
+    const model = (name) => fieldButton(`field.model.${name}`, { propensity: name, bucket: "high" },
+      [document.createTextNode(name)]);
     panel.replaceChildren(
       ...section("Attributes", schema.attributes.map(attribute)),
       ...section("Events", schema.events.map(event)),
