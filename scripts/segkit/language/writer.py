@@ -70,6 +70,17 @@ def _represent_list(dumper: _Dumper, data: list) -> yaml.Node:
     return dumper.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=inline)
 
 
+# Characters YAML reads as line breaks inside plain and single-quoted scalars (NEL, LS, PS):
+# only a double-quoted scalar escapes them.
+LINE_BREAKS = frozenset("\x85\u2028\u2029")
+
+
+def _represent_text(dumper: _Dumper, data: str) -> yaml.Node:
+    style = '"' if LINE_BREAKS.intersection(data) else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
+
+
+_Dumper.add_representer(str, _represent_text)
 _Dumper.add_representer(dict, _represent_mapping)
 _Dumper.add_representer(_Block, _represent_mapping)
 _Dumper.add_representer(list, _represent_list)
