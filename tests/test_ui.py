@@ -359,6 +359,9 @@ def test_a_marketer_builds_the_seed_segment_by_clicking(
             re.compile(r"any:\n\s+- event: purchase"), timeout=10_000
         )
         browser.close()
+    # dbt build materializes the segment saved by the page: the seed's members, exactly.
+    built.build(AS_OF, tests=False)
+    assert built.members("shoe_searchers_by_click") == members
     saved.unlink()
 
 
