@@ -6,11 +6,13 @@ folder so that tests never touch the checkout's generated models or warehouse.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -223,3 +225,17 @@ def _create_and_fill(
             item.append(value)
         values.append(item)
     con.executemany(f"insert into {table} values ({placeholders})", values)
+
+
+@contextlib.contextmanager
+def warehouse_in_environment(database: Path) -> Iterator[None]:
+    """SEGMENTS_DUCKDB_PATH points at ``database`` for the in-process verbs, then is restored."""
+    saved = os.environ.get("SEGMENTS_DUCKDB_PATH")
+    os.environ["SEGMENTS_DUCKDB_PATH"] = str(database)
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop("SEGMENTS_DUCKDB_PATH")
+        else:
+            os.environ["SEGMENTS_DUCKDB_PATH"] = saved

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from harness import ROOT, TempProject
+from harness import ROOT, TempProject, warehouse_in_environment
 from segkit.cli import build_parser, main
 from segkit.demo_store import DemoSpec, generate
 from segkit.preview import wilson
@@ -32,13 +31,8 @@ def built(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-
         )
     project.generate()
     project.build(AS_OF, tests=False)
-    saved = os.environ.get("SEGMENTS_DUCKDB_PATH")
-    os.environ["SEGMENTS_DUCKDB_PATH"] = str(project.database)
-    yield project
-    if saved is None:
-        os.environ.pop("SEGMENTS_DUCKDB_PATH")
-    else:
-        os.environ["SEGMENTS_DUCKDB_PATH"] = saved
+    with warehouse_in_environment(project.database):
+        yield project
 
 
 def run(

@@ -19,7 +19,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from harness import ROOT, TempProject
+from harness import ROOT, TempProject, warehouse_in_environment
 from segkit.cli import main
 from segkit.demo_store import DemoSpec, generate
 from segkit.ui.app import create_app
@@ -43,13 +43,8 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TempProject]:
         shutil.copy(ROOT / "segments" / f"{name}.yml", project.root / "segments")
     project.generate()
     project.build(AS_OF, tests=False)
-    saved = os.environ.get("SEGMENTS_DUCKDB_PATH")
-    os.environ["SEGMENTS_DUCKDB_PATH"] = str(project.database)
-    yield project
-    if saved is None:
-        os.environ.pop("SEGMENTS_DUCKDB_PATH")
-    else:
-        os.environ["SEGMENTS_DUCKDB_PATH"] = saved
+    with warehouse_in_environment(project.database):
+        yield project
 
 
 @pytest.fixture(scope="module")

@@ -23,21 +23,12 @@ from typing import Any
 
 import yaml
 
-# The order of a definition's top-level keys in the language reference; others follow.
-DOCUMENT_KEYS = (
-    "segment",
-    "propensity_model",
-    "description",
-    "owner",
-    "tags",
-    "splits",
-    "goal",
-    "prediction_window",
-    "direction",
-    "eligible",
-    "attributes",
-    "custom_events",
-    "condition",
+from .vocabulary import PROPENSITY_MODEL_KEYS, SEGMENT_KEYS
+
+# A definition's top-level keys in the order the vocabulary lists them (a model's name first, as
+# a segment's); unknown keys follow.
+DOCUMENT_KEYS = tuple(
+    dict.fromkeys((PROPENSITY_MODEL_KEYS[0], *SEGMENT_KEYS, *PROPENSITY_MODEL_KEYS))
 )
 
 # A '#' that starts a comment: at the start of a line or after whitespace (outside scalars).
