@@ -99,8 +99,14 @@ def sufficiency_problem(positives: int, negatives: int) -> str | None:
     return None
 
 
-def train(model: str, examples: pa.Table) -> TrainingRun:
-    """Train on the training rows of a feature table (``label`` and ``split_bucket`` set)."""
+def train(
+    model: str,
+    examples: pa.Table,
+    parameters: dict[str, Any] | None = None,
+    max_trees: int | None = None,
+) -> TrainingRun:
+    """Train on the training rows of a feature table (``label`` and ``split_bucket`` set);
+    ``parameters`` and ``max_trees`` replace the defaults (the benchmark compares them)."""
     started = time.perf_counter()
     labels = np.asarray(examples["label"].to_numpy(zero_copy_only=False), dtype=np.int8)
     positives = int(labels.sum())
@@ -129,9 +135,9 @@ def train(model: str, examples: pa.Table) -> TrainingRun:
 
     train_set = dataset(training)
     booster = lgb.train(
-        PARAMETERS,
+        parameters or PARAMETERS,
         train_set,
-        num_boost_round=MAX_TREES,
+        num_boost_round=max_trees or MAX_TREES,
         valid_sets=[dataset(stopping, train_set)],
         callbacks=[lgb.early_stopping(EARLY_STOPPING_ROUNDS, verbose=False)],
     )
