@@ -6,7 +6,7 @@ For each size: a demo store (50 events a profile), its feature models built by d
 two propensity models), then in this process, for each tree shape: training with the project's
 ``train`` (same split, early stopping, seed), held-out AUC and top-decile lift, and the time of
 scoring every eligible profile with its exact SHAP contributions (``pred_contrib``, both
-cores). The baseline, in the same run, is the shape the project ships. Writes
+cores). The baseline, in the same run, is the shape shipped before (depth 6). Writes
 ``scripts/segbench/results/customer_ai_trees.{json,md}``.
 """
 
@@ -34,12 +34,13 @@ from segkit.demo_store import DemoSpec, generate  # noqa: E402
 MODELS = ("churn_risk_60d", "repurchase_90d")
 # name: (parameters replaced, most trees)
 SHAPES: dict[str, tuple[dict[str, object], int]] = {
-    "shipped": ({}, training.MAX_TREES),
-    "depth 6, at most 100 trees, rate 0.2": ({"learning_rate": 0.2}, 100),
-    "depth 4 (15 leaves), at most 150 trees, rate 0.2": (
-        {"max_depth": 4, "num_leaves": 15, "learning_rate": 0.2},
-        150,
+    # the shape shipped until 2026-12-04, the baseline
+    "depth 6 (31 leaves), at most 500 trees, rate 0.1": (
+        {"max_depth": 6, "num_leaves": 31, "learning_rate": 0.1},
+        500,
     ),
+    "depth 6, at most 100 trees, rate 0.2": ({"learning_rate": 0.2}, 100),
+    "depth 4 (15 leaves), at most 150 trees, rate 0.2 (shipped now)": ({}, training.MAX_TREES),
     "depth 4 (15 leaves), at most 80 trees, rate 0.3": (
         {"max_depth": 4, "num_leaves": 15, "learning_rate": 0.3},
         80,
