@@ -120,7 +120,8 @@ def segment_records(project_dir: Path, target: str = "dev") -> list[dict] | None
     if rows is None:
         return None
     # Stale: the definition on disk differs from the one last built (or is gone / not built yet).
-    definitions = _load(project_dir).segments
+    # The definitions' hashes need no warehouse checks (and reading the schema samples events).
+    definitions = load_project(project_dir).segments
     current = {name: definition_hash(d) for name, d in definitions.items()}
     built = {r[0] for r in rows}
     return [

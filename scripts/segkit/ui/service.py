@@ -38,6 +38,7 @@ class Builder(Drafts):
         self._lock = threading.Lock()  # one warehouse query at a time
         self._running: Any = None  # the connection of the estimate running now
         self._generation = 0  # estimates asked so far: an older one is stale
+        self._attribute_values: list[dict[str, Any]] | None = None
 
     # ------------------------------------------------------------ warehouse
 
@@ -218,26 +219,34 @@ class Builder(Drafts):
             record["sizes"] = sizes.get(record["segment"], [])
         return {"built": True, "segments": records}
 
+    def _attributes(self, schema: Any) -> list[dict[str, Any]]:
+        """The profile columns with their type and most frequent values: read once (a scan of
+        raw.profiles per text column), like the schema."""
+        if self._attribute_values is None:
+            found = []
+            for column, family in sorted(schema.profile_columns.items()):
+                values: list[Any] = []
+                if family in ("string", "boolean") and column != "profile_id":
+                    quoted = '"' + column.replace('"', '""') + '"'
+                    values = [
+                        row["value"]
+                        for row in self.query(
+                            f"select {quoted} as value, count(*) as n from raw.profiles "
+                            f"where {quoted} is not null group by 1 order by 2 desc, 1 "
+                            f"limit {TOP_VALUES}"
+                        )
+                    ]
+                found.append({"name": column, "type": family, "values": values})
+            self._attribute_values = found
+        return self._attribute_values
+
     def fields(self) -> dict[str, Any]:
         """The fields panel: attributes with type and frequent values, event types with their
         properties, segments and propensity models."""
         schema = self.schema()
         if schema is None:
             return {"attributes": [], "events": [], "properties": [], "segments": [], "models": []}
-        attributes = []
-        for column, family in sorted(schema.profile_columns.items()):
-            values: list[Any] = []
-            if family in ("string", "boolean") and column != "profile_id":
-                quoted = '"' + column.replace('"', '""') + '"'
-                values = [
-                    row["value"]
-                    for row in self.query(
-                        f"select {quoted} as value, count(*) as n from raw.profiles "
-                        f"where {quoted} is not null group by 1 order by 2 desc, 1 "
-                        f"limit {TOP_VALUES}"
-                    )
-                ]
-            attributes.append({"name": column, "type": family, "values": values})
+        attributes = self._attributes(schema)
         from ..language.resolve import load_project
 
         project = load_project(self.project_dir)
